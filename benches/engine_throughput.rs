@@ -1,0 +1,101 @@
+//! Engine throughput on generated source-like text, one core, with and
+//! without secrets: `cargo bench --bench engine_throughput`.
+//!
+//! The text mimics code and config (identifiers, strings, comments, the
+//! words `token`, `key` and `password` used innocently), generated from a
+//! fixed seed so runs are comparable.
+
+use leakhound::engine::{Engine, MatchMode, Scratch};
+use leakhound::rules::load::load_rule_set;
+use std::time::Instant;
+
+const FILE_SIZE: usize = 16 * 1024;
+const TOTAL: usize = 128 * 1024 * 1024;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const LINES: &[&str] = &[
+    "    let result = compute_value(input, &mut state)?;",
+    "    if (count > 0 && !options.verbose) { return null; }",
+    "import { useState, useEffect } from 'react';",
+    "def parse_header(self, data: bytes) -> Optional[Header]:",
+    "    # Refresh the access token before it expires",
+    "  timeout: 30",
+    "  replicas: 3",
+    "    self.session_key = derive_key(master, salt)",
+    "const password_field = document.getElementById('password');",
+    "        return Err(Error::InvalidToken(token.to_string()));",
+    "    for (int i = 0; i < len; i++) { sum += buf[i]; }",
+    "// SPDX-License-Identifier: MIT",
+    "    \"description\": \"A small library for parsing things\",",
+    "func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {",
+    "    api_key = os.environ[\"API_KEY\"]",
+    "    logger.debug(\"cache hit for key %s\", key)",
+    "}",
+    "",
+];
+
+fn generate(seed: u64, secrets: bool) -> Vec<Vec<u8>> {
+    let mut rng = Rng(seed);
+    let mut files = Vec::new();
+    let mut total = 0;
+    while total < TOTAL {
+        let mut file = String::with_capacity(FILE_SIZE + 128);
+        while file.len() < FILE_SIZE {
+            file.push_str(rng.pick(LINES));
+            file.push('\n');
+            if secrets && rng.next() % 2000 == 0 {
+                file.push_str("AWS_ACCESS_KEY_ID=AKIAZ2X7QW4LMN3PR5TY\n");
+            }
+        }
+        total += file.len();
+        files.push(file.into_bytes());
+    }
+    files
+}
+
+fn measure(engine: &Engine, files: &[Vec<u8>]) -> (f64, usize) {
+    let mut scratch = Scratch::default();
+    let bytes: usize = files.iter().map(Vec::len).sum();
+    let mut best = f64::MAX;
+    let mut findings = 0;
+    for _ in 0..3 {
+        let start = Instant::now();
+        findings = 0;
+        for file in files {
+            findings += engine.scan(file, Some("src/lib.rs"), &mut scratch).len();
+        }
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    (bytes as f64 / best / 1e6, findings)
+}
+
+fn main() {
+    let rules = load_rule_set(None).expect("built-in rules load");
+    let rule_count = rules.rules.len();
+    let engine = Engine::new(rules, MatchMode::Prefiltered);
+    println!(
+        "engine throughput, 1 thread, {rule_count} rules, {} MiB in {} KiB files",
+        TOTAL >> 20,
+        FILE_SIZE >> 10
+    );
+    for (label, secrets) in [
+        ("source text, no secrets", false),
+        ("source text, 1 secret per ~2000 lines", true),
+    ] {
+        let files = generate(0x5eed, secrets);
+        let (mb_per_s, findings) = measure(&engine, &files);
+        println!("{label:<40} {mb_per_s:>8.0} MB/s  ({findings} findings)");
+    }
+}

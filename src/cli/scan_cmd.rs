@@ -1,0 +1,258 @@
+//! `leakhound scan [PATH...]`: raw flags, then a validated scan config, then
+//! the scan and its report.
+
+use super::size::parse_size;
+use super::{ExitStatus, print_error};
+use crate::engine::{Engine, MatchMode};
+use crate::report::{Format, ReportOptions, write_report};
+use crate::rules::load::load_rule_set;
+use crate::scan::ScanOutcome;
+use crate::source::fs::{FsOptions, scan_paths};
+use crate::source::stdin;
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The config file looked for at the scan root when `--config` is not given.
+pub const DEFAULT_CONFIG_NAME: &str = ".leakhound.toml";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ScanArgs {
+    #[command(subcommand)]
+    target: Option<ScanTarget>,
+
+    /// Files and folders to scan; `-` reads stdin. Default: the current folder.
+    paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    output: OutputArgs,
+
+    #[command(flatten)]
+    rules: RuleArgs,
+
+    /// Also scan files that .gitignore, .ignore and git excludes leave out.
+    #[arg(long)]
+    no_ignore: bool,
+
+    /// Follow symbolic links inside folders (named paths are always followed).
+    #[arg(long, short = 'L')]
+    follow_symlinks: bool,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+}
+
+/// What else `scan` can look at.
+#[derive(Debug, Subcommand)]
+enum ScanTarget {
+    /// Scan what is staged for the next commit (the pre-commit hook).
+    Staged(super::staged_cmd::StagedArgs),
+    /// Scan every blob in the repository's history, once each.
+    History(super::history_cmd::HistoryArgs),
+}
+
+/// Which rules a scan uses.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule config (default: .leakhound.toml at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Which inputs are too big or too binary to scan.
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Skip files larger than this (e.g. 25MiB, 512K).
+    #[arg(long, value_name = "SIZE", default_value = "25MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+
+    /// Scan files that look binary (a NUL byte in the first 8 KiB).
+    #[arg(long)]
+    pub scan_binary: bool,
+}
+
+/// Output flags shared by every scan command.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, short = 'f', value_enum, default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+
+    /// Never print a secret, in any format or message.
+    #[arg(long)]
+    redact: bool,
+
+    /// Text format: print secrets in clear instead of masked.
+    #[arg(long, conflicts_with = "redact")]
+    show_secrets: bool,
+
+    /// When to colour text output.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+
+    /// Exit code when findings are reported.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    exit_code: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+pub fn run(args: ScanArgs) -> ExitStatus {
+    match args.target {
+        Some(ScanTarget::Staged(staged)) => super::staged_cmd::run(staged),
+        Some(ScanTarget::History(history)) => super::history_cmd::run(history),
+        None => scan_paths_command(args),
+    }
+}
+
+fn scan_paths_command(args: ScanArgs) -> ExitStatus {
+    let started = Instant::now();
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let reads_stdin = paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin && paths.len() > 1 {
+        print_error("`-` (stdin) cannot be combined with other paths");
+        return ExitStatus::Error;
+    }
+    for path in &paths {
+        if !reads_stdin && !path.exists() {
+            print_error(format!("{}: no such file or folder", path.display()));
+            return ExitStatus::Error;
+        }
+    }
+
+    let roots: Vec<&Path> = paths
+        .iter()
+        .filter(|p| p.is_dir())
+        .take(1)
+        .map(PathBuf::as_path)
+        .collect();
+    let Some(engine) = build_engine(&args.rules, &roots) else {
+        return ExitStatus::Error;
+    };
+
+    let mut outcome = if reads_stdin {
+        stdin::scan_reader(&engine, std::io::stdin().lock())
+    } else {
+        let options = FsOptions {
+            roots: paths,
+            no_ignore: args.no_ignore,
+            follow_symlinks: args.follow_symlinks,
+            max_file_size: args.limits.max_file_size,
+            scan_binary: args.limits.scan_binary,
+            threads: args.threads.unwrap_or(0),
+        };
+        scan_paths(&engine, &options)
+    };
+    outcome.finish(started.elapsed());
+    finish(&outcome, &args.output)
+}
+
+/// Loads the rules (`--config`, else `.leakhound.toml` in the first of
+/// `roots` that has one, else in `.`) and builds the engine; reports errors.
+pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {
+    let config = args.config.clone().or_else(|| {
+        roots
+            .iter()
+            .copied()
+            .chain([Path::new(".")])
+            .map(|root| root.join(DEFAULT_CONFIG_NAME))
+            .find(|candidate| candidate.is_file())
+    });
+    match load_rule_set(config.as_deref()) {
+        Ok(rules) => Some(Engine::new(rules, MatchMode::Prefiltered)),
+        Err(e) => {
+            print_error(e);
+            None
+        }
+    }
+}
+
+/// Reports problems on stderr, writes the report and picks the exit status.
+pub fn finish(outcome: &ScanOutcome, output: &OutputArgs) -> ExitStatus {
+    for note in &outcome.notes {
+        eprintln!("leakhound: note: {note}");
+    }
+    for error in &outcome.errors {
+        eprintln!(
+            "leakhound: warning: {}: {}",
+            crate::report::sanitize::escape_control(&error.path),
+            error.message
+        );
+    }
+    let to_terminal = output.output.is_none() && std::io::stdout().is_terminal();
+    let color = match output.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    let options = ReportOptions {
+        format: match output.format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        },
+        redact: output.redact,
+        show_secrets: output.show_secrets,
+        color,
+    };
+    let written = match &output.output {
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .and_then(|mut file| {
+                write_report(outcome, &options, &mut file)?;
+                file.flush()
+            })
+            .map_err(|e| format!("{}: cannot write report: {e}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            write_report(outcome, &options, &mut stdout)
+                .and_then(|()| stdout.flush())
+                .or_else(|e| {
+                    // A closed pipe (`| head`) is the reader's choice, not an error.
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| format!("cannot write report: {e}"))
+        }
+    };
+    if let Err(message) = written {
+        print_error(message);
+        return ExitStatus::Error;
+    }
+    if !outcome.findings.is_empty() {
+        ExitStatus::Findings(output.exit_code)
+    } else if !outcome.errors.is_empty() {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Clean
+    }
+}

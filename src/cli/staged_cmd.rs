@@ -1,0 +1,112 @@
+//! `leakhound scan staged`: the pre-commit scan of what is about to be
+//! committed, with advice written for a person at a commit prompt.
+
+use super::scan_cmd::{FormatArg, LimitArgs, OutputArgs, RuleArgs, build_engine, finish};
+use super::{ExitStatus, print_error};
+use crate::source::git::staged::{StagedOptions, scan_staged, staged_changes};
+use crate::source::git::{self, GitError};
+use clap::Args;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct StagedArgs {
+    /// The repository (default: the one containing the current folder).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+
+    /// Report secrets anywhere in a touched file, not only on added lines.
+    #[arg(long)]
+    whole_files: bool,
+
+    #[command(flatten)]
+    output: OutputArgs,
+
+    #[command(flatten)]
+    rules: RuleArgs,
+
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+pub fn run(args: StagedArgs) -> ExitStatus {
+    let started = Instant::now();
+    let repo = match git::discover(&args.repo) {
+        Ok(repo) => repo,
+        Err(GitError::NotARepository { path }) => {
+            print_error(format!(
+                "{path} is not inside a git repository, so nothing is staged; \
+                 to scan files, run `leakhound scan {path}`"
+            ));
+            return ExitStatus::Error;
+        }
+        Err(e) => {
+            print_error(e);
+            return ExitStatus::Error;
+        }
+    };
+    let root = repo
+        .workdir()
+        .unwrap_or_else(|| repo.git_dir())
+        .to_path_buf();
+    let Some(engine) = build_engine(&args.rules, &[root.as_path()]) else {
+        return ExitStatus::Error;
+    };
+    let changes = match staged_changes(&repo) {
+        Ok(changes) => changes,
+        Err(e) => {
+            print_error(e);
+            return ExitStatus::Error;
+        }
+    };
+    if !changes.unmerged.is_empty() {
+        eprintln!(
+            "leakhound: {} path(s) have unresolved merge conflicts and are scanned once resolved and staged",
+            changes.unmerged.len()
+        );
+    }
+    if changes.files.is_empty() && args.output.format == FormatArg::Text {
+        eprintln!("leakhound: nothing staged to scan");
+    }
+    let options = StagedOptions {
+        whole_files: args.whole_files,
+        max_file_size: args.limits.max_file_size,
+        scan_binary: args.limits.scan_binary,
+    };
+    let mut outcome = scan_staged(&engine, &repo, &changes, &options);
+    outcome.finish(started.elapsed());
+    let status = finish(&outcome, &args.output);
+    if !outcome.findings.is_empty() && args.output.format == FormatArg::Text {
+        print_commit_advice(&outcome.findings, &root);
+    }
+    status
+}
+
+/// What to do next, on stderr so reports on stdout stay machine-readable.
+fn print_commit_advice(findings: &[crate::engine::finding::Finding], root: &Path) {
+    let rules: Vec<&str> = {
+        let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+        ids.dedup();
+        ids
+    };
+    eprintln!(
+        "\nleakhound stopped this commit: {} secret{} in the staged changes.\n\
+         \n  To fix it:\n\
+         \x20   1. Remove the secret from the file and load it at run time instead\n\
+         \x20      (an environment variable or your secret store), then `git add` the file again.\n\
+         \x20   2. If this secret was ever pushed or shared, revoke and rotate it: see the fix above.\n\
+         \n  If it is a false positive:\n\
+         \x20   - add a comment containing `leakhound:allow` on that line, or\n\
+         \x20   - switch the rule off for this repository in {}:\n\
+         \x20       [extend]\n\
+         \x20       disable = [{}]\n",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        root.join(super::scan_cmd::DEFAULT_CONFIG_NAME).display(),
+        rules
+            .iter()
+            .map(|r| format!("\"{r}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+}

@@ -1,0 +1,7 @@
+//! The `leakhound` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::from(leakhound::cli::run().code())
+}

@@ -1,0 +1,183 @@
+//! A rule ready for the engine: validated settings up front, and the costly
+//! parts (regexes, globs) compiled on first use so start-up does not grow
+//! with the number of rules.
+
+use super::schema::{
+    Confidence, ExampleSpec, KeywordCase, RemediationSpec, RuleSpec, Severity, WindowSpec,
+};
+use crate::engine::checksum::Checksum;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::{Regex, RegexBuilder};
+use std::sync::OnceLock;
+
+/// Byte budget of one compiled regex; generous for bounded token patterns,
+/// small enough that a pathological user regex fails loudly instead of
+/// eating memory.
+const REGEX_SIZE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// A rule with validated settings and lazily compiled matchers.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub keywords: Vec<String>,
+    pub keyword_case: KeywordCase,
+    pub regex: String,
+    pub secret_group: usize,
+    pub parts: Vec<String>,
+    pub entropy: Option<f64>,
+    pub checksum: Option<Checksum>,
+    pub allow_regexes: Vec<String>,
+    pub allow_line_regexes: Vec<String>,
+    /// Lowercased, so the check folds case once per candidate, not per word.
+    pub allow_stopwords: Vec<String>,
+    pub path_include: Vec<String>,
+    pub path_exclude: Vec<String>,
+    pub window: WindowSpec,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub tags: Vec<String>,
+    pub remediation: RemediationSpec,
+    pub examples: Vec<ExampleSpec>,
+    pub negative_examples: Vec<String>,
+    /// Where the rule was defined: a built-in file name or a config path.
+    pub origin: String,
+    matchers: OnceLock<Result<RuleMatchers, String>>,
+}
+
+/// The compiled, expensive parts of a rule.
+#[derive(Debug)]
+pub struct RuleMatchers {
+    pub regex: Regex,
+    pub allow_regexes: Vec<Regex>,
+    pub allow_line_regexes: Vec<Regex>,
+    pub path_include: Option<GlobSet>,
+    pub path_exclude: Option<GlobSet>,
+    /// Capture group index of each named part, in `parts` order.
+    pub part_groups: Vec<usize>,
+}
+
+impl Rule {
+    pub fn from_spec(spec: RuleSpec, origin: &str) -> Rule {
+        Rule {
+            id: spec.id,
+            name: spec.name,
+            description: spec.description,
+            keywords: spec.keywords,
+            keyword_case: spec.keyword_case,
+            regex: spec.regex,
+            secret_group: spec.secret_group,
+            parts: spec.parts,
+            entropy: spec.entropy,
+            // Unknown names are rejected by validation before a rule is built.
+            checksum: spec.checksum.as_deref().and_then(Checksum::from_name),
+            allow_regexes: spec.allow.regexes,
+            allow_line_regexes: spec.allow.line_regexes,
+            allow_stopwords: spec
+                .allow
+                .stopwords
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            path_include: spec.paths.include,
+            path_exclude: spec.paths.exclude,
+            window: spec.window,
+            severity: spec.severity,
+            confidence: spec.confidence,
+            tags: spec.tags,
+            remediation: spec.remediation,
+            examples: spec.examples,
+            negative_examples: spec.negative_examples,
+            origin: origin.to_string(),
+            matchers: OnceLock::new(),
+        }
+    }
+
+    /// The compiled matchers, built on first call. An error names the field.
+    pub fn matchers(&self) -> Result<&RuleMatchers, &str> {
+        self.matchers
+            .get_or_init(|| self.compile())
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Whether the rule's matchers have been compiled (for tests of laziness).
+    pub fn is_compiled(&self) -> bool {
+        self.matchers.get().is_some()
+    }
+
+    fn compile(&self) -> Result<RuleMatchers, String> {
+        let regex = compile_regex(&self.regex).map_err(|e| format!("field `regex`: {e}"))?;
+        if self.secret_group >= regex.captures_len() {
+            return Err(format!(
+                "field `secret_group`: the regex has no capture group {} (it has {})",
+                self.secret_group,
+                regex.captures_len() - 1
+            ));
+        }
+        let mut part_groups = Vec::with_capacity(self.parts.len());
+        for part in &self.parts {
+            let index = regex
+                .capture_names()
+                .position(|name| name == Some(part.as_str()))
+                .ok_or_else(|| format!("field `parts`: the regex has no named group `{part}`"))?;
+            part_groups.push(index);
+        }
+        let allow_regexes = compile_all(&self.allow_regexes, "allow.regexes")?;
+        let allow_line_regexes = compile_all(&self.allow_line_regexes, "allow.line_regexes")?;
+        Ok(RuleMatchers {
+            regex,
+            allow_regexes,
+            allow_line_regexes,
+            path_include: compile_globs(&self.path_include, "paths.include")?,
+            path_exclude: compile_globs(&self.path_exclude, "paths.exclude")?,
+            part_groups,
+        })
+    }
+}
+
+/// Compiles a rule regex in leakhound's dialect: bytes, Unicode off.
+pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+fn compile_all(patterns: &[String], field: &str) -> Result<Vec<Regex>, String> {
+    patterns
+        .iter()
+        .map(|p| compile_regex(p).map_err(|e| format!("field `{field}`: {e}")))
+        .collect()
+}
+
+/// Compiles path globs; `None` when there are none.
+pub fn compile_globs(globs: &[String], field: &str) -> Result<Option<GlobSet>, String> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        builder.add(Glob::new(glob).map_err(|e| format!("field `{field}`: glob `{glob}`: {e}"))?);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("field `{field}`: {e}"))
+}
+
+impl RuleMatchers {
+    /// Whether the rule applies to a file at `path` (relative to the scan root).
+    pub fn applies_to(&self, path: Option<&str>) -> bool {
+        let Some(path) = path else {
+            // Stdin and other unnamed input: path-limited rules cannot know.
+            return self.path_include.is_none();
+        };
+        if self.path_exclude.as_ref().is_some_and(|g| g.is_match(path)) {
+            return false;
+        }
+        self.path_include.as_ref().is_none_or(|g| g.is_match(path))
+    }
+}

@@ -1,0 +1,63 @@
+//! Rules: the TOML schema, loading and merging, lazy compilation, and the
+//! example checks behind `leakhound rules check`.
+
+pub mod check;
+pub mod compiled;
+pub mod load;
+pub mod schema;
+
+pub use compiled::Rule;
+use globset::GlobSet;
+use regex::bytes::Regex;
+
+/// The rules of one scan and the allowlists that apply to all of them.
+#[derive(Debug)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub allow: GlobalAllow,
+}
+
+impl RuleSet {
+    pub fn new(rules: Vec<Rule>, allow: GlobalAllow) -> RuleSet {
+        RuleSet { rules, allow }
+    }
+}
+
+/// Allowlists from a user config that veto findings of every rule.
+#[derive(Debug, Default)]
+pub struct GlobalAllow {
+    /// Paths never scanned.
+    pub paths: Option<GlobSet>,
+    pub regexes: Vec<Regex>,
+    /// Lowercased stopwords.
+    pub stopwords: Vec<String>,
+}
+
+impl GlobalAllow {
+    pub fn path_is_allowed(&self, path: &str) -> bool {
+        self.paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// A problem in a rule file or config, naming where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}{}{}: {message}",
+    rule.as_ref().map(|r| format!(": rule `{r}`")).unwrap_or_default(),
+    field.as_ref().map(|f| format!(": field `{f}`")).unwrap_or_default())]
+pub struct RuleError {
+    pub origin: String,
+    pub rule: Option<String>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RuleError {
+    pub fn new(origin: &str, rule: Option<&str>, field: Option<&str>, message: String) -> Self {
+        RuleError {
+            origin: origin.to_string(),
+            rule: rule.map(str::to_string),
+            field: field.map(str::to_string),
+            message,
+        }
+    }
+}

@@ -1,0 +1,703 @@
+//! Every blob a repository's history ever contained, each scanned once.
+//!
+//! Two passes, both parallel:
+//!
+//! 1. **Introductions.** Each commit's tree is compared with its parents'
+//!    trees, descending only into subtrees whose id changed, the way
+//!    `git diff-tree` does. A blob at a path that no parent has there was
+//!    *introduced* by that commit. This reads trees, never blob contents,
+//!    and every blob reachable from the walked commits is introduced by at
+//!    least one of them.
+//! 2. **Scan.** The set of introduced blobs is scanned, each blob exactly
+//!    once, however many commits and paths carry it. Provenance is looked up
+//!    afterwards, only for blobs that produced findings.
+
+use super::GitError;
+use super::packs::visit_packed_blobs;
+use crate::engine::finding::{CommitInfo, Finding, HistoryDetails, Location, Origin, SourceKind};
+use crate::engine::{Engine, Scratch};
+use crate::scan::{ScanOutcome, SkipReason, looks_binary};
+use gix::ObjectId;
+use gix::bstr::{BString, ByteSlice};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Which commits to scan.
+#[derive(Debug, Clone, Default)]
+pub struct HistorySelection {
+    /// Start from these revisions instead of every ref.
+    pub tips: Vec<String>,
+    /// Leave out commits reachable from these (`--since-commit`, `A` of `A..B`).
+    pub hidden: Vec<String>,
+    /// Also scan blobs no ref reaches (dangling, unreachable).
+    pub all_objects: bool,
+}
+
+/// How a history scan reports.
+#[derive(Debug, Clone, Copy)]
+pub struct HistoryOptions {
+    pub max_file_size: u64,
+    pub scan_binary: bool,
+    /// One finding per location instead of one per (rule, secret).
+    pub no_dedup: bool,
+    /// List every location of a secret, not just how many there are.
+    pub all_locations: bool,
+}
+
+/// Live counters for a progress display.
+#[derive(Debug, Default)]
+pub struct HistoryProgress {
+    pub commits: AtomicU64,
+    pub blobs_total: AtomicU64,
+    pub blobs_scanned: AtomicU64,
+    pub bytes_scanned: AtomicU64,
+}
+
+/// A commit's metadata, decoded once.
+#[derive(Debug, Clone)]
+struct CommitMeta {
+    /// Seconds since the epoch, for "oldest first".
+    time: i64,
+    info: CommitInfo,
+}
+
+/// A blob appearing at `path` in commit `commit` (an index into the commits).
+#[derive(Debug, Clone)]
+struct Introduction {
+    commit: usize,
+    path: BString,
+}
+
+/// What a walk over the commits learned.
+#[derive(Default)]
+struct Introductions {
+    by_blob: HashMap<ObjectId, Vec<Introduction>>,
+    submodules: HashSet<ObjectId>,
+    errors: Vec<(String, String)>,
+    /// Commits whose parents are missing (a shallow clone's boundary).
+    boundary: u64,
+}
+
+/// Resolves revisions (`main`, `HEAD~3`, `origin/main`, a full id) to commits.
+fn resolve(repo: &gix::Repository, revisions: &[String]) -> Result<Vec<ObjectId>, GitError> {
+    revisions
+        .iter()
+        .map(|rev| {
+            repo.rev_parse_single(rev.as_str())
+                .map_err(|e| GitError::Object {
+                    id: rev.clone(),
+                    message: e.to_string(),
+                })
+                .and_then(|id| {
+                    let not_a_commit = |e: &dyn std::fmt::Display| GitError::Object {
+                        id: rev.clone(),
+                        message: format!("not a commit: {e}"),
+                    };
+                    id.object()
+                        .map_err(|e| not_a_commit(&e))?
+                        .peel_to_kind(gix::object::Kind::Commit)
+                        .map(|c| c.id)
+                        .map_err(|e| not_a_commit(&e))
+                })
+        })
+        .collect()
+}
+
+/// Every commit any reference (branches, tags, remotes, stash, HEAD) reaches.
+fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>, GitError> {
+    let refs_error = |e: &dyn std::fmt::Display| GitError::Object {
+        id: "refs".into(),
+        message: e.to_string(),
+    };
+    let mut tips = Vec::new();
+    let platform = repo.references().map_err(|e| refs_error(&e))?;
+    for reference in platform.all().map_err(|e| refs_error(&e))? {
+        let Ok(mut reference) = reference else {
+            continue;
+        };
+        // Refs to trees or blobs (rare) carry no history; skip them.
+        if let Ok(id) = reference.peel_to_id()
+            && let Ok(object) = id.object()
+            && let Ok(commit) = object.peel_to_kind(gix::object::Kind::Commit)
+        {
+            tips.push(commit.id);
+        }
+    }
+    if let Ok(head) = repo.head_id() {
+        tips.push(head.detach());
+    }
+    tips.sort();
+    tips.dedup();
+    Ok(tips)
+}
+
+/// Scans the history selected by `selection`.
+pub fn scan_history(
+    engine: &Engine,
+    repo: &gix::Repository,
+    selection: &HistorySelection,
+    options: &HistoryOptions,
+    progress: &HistoryProgress,
+) -> Result<ScanOutcome, GitError> {
+    let tips = if selection.tips.is_empty() {
+        all_ref_tips(repo)?
+    } else {
+        resolve(repo, &selection.tips)?
+    };
+    let hidden = resolve(repo, &selection.hidden)?;
+    let commit_ids: Vec<ObjectId> = if tips.is_empty() {
+        Vec::new() // an empty repository
+    } else {
+        let walk = repo
+            .rev_walk(tips)
+            .with_hidden(hidden)
+            .all()
+            .map_err(|e| GitError::Object {
+                id: "commit graph".into(),
+                message: e.to_string(),
+            })?;
+        let mut ids = Vec::new();
+        for info in walk {
+            match info {
+                Ok(info) => ids.push(info.id),
+                Err(e) => {
+                    return Err(GitError::Object {
+                        id: "commit graph".into(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+        ids
+    };
+
+    let shared = repo.clone().into_sync();
+    let (commits, introductions) = find_introductions(&shared, &commit_ids, progress);
+    let mut outcome = ScanOutcome::default();
+    for (object, message) in &introductions.errors {
+        outcome.error(object.clone(), message.clone());
+    }
+    for _ in &introductions.submodules {
+        outcome.stats.skip(SkipReason::Submodule);
+    }
+    if introductions.boundary > 0 || repo.is_shallow() {
+        outcome.notes.push(format!(
+            "shallow clone: history is cut at {} boundary commit(s); older history was not scanned",
+            introductions.boundary
+        ));
+    }
+
+    let mut blobs: Vec<ObjectId> = introductions.by_blob.keys().copied().collect();
+    if selection.all_objects {
+        let known: HashSet<ObjectId> = blobs.iter().copied().collect();
+        match unreachable_blobs(repo, &known) {
+            Ok(extra) => blobs.extend(extra),
+            Err(message) => outcome.error("object database", message),
+        }
+    }
+    blobs.sort();
+    progress
+        .blobs_total
+        .store(blobs.len() as u64, Ordering::Relaxed);
+
+    let (scanned, mut blob_findings) = scan_blobs(engine, repo, &shared, &blobs, options, progress);
+    // Threads finish in any order; attribution below must not depend on it.
+    blob_findings.sort_by(|(a, f), (b, g)| (a, f.sort_key()).cmp(&(b, g.sort_key())));
+    outcome.merge(scanned);
+
+    if !blob_findings.is_empty() {
+        let in_head = head_blobs(repo);
+        let findings = attribute(
+            blob_findings,
+            &commits,
+            &introductions.by_blob,
+            &in_head,
+            options,
+        );
+        outcome.findings.extend(findings);
+    }
+    Ok(outcome)
+}
+
+/// Pass 1: which blobs each commit introduced, in parallel over commits.
+fn find_introductions(
+    repo: &gix::ThreadSafeRepository,
+    commit_ids: &[ObjectId],
+    progress: &HistoryProgress,
+) -> (Vec<CommitMeta>, Introductions) {
+    // Contiguous runs of the walk, one repository handle each: neighbouring
+    // commits share most trees, so each handle's object cache keeps hitting.
+    let chunk = (commit_ids.len() / (rayon::current_num_threads() * 16)).max(64);
+    let per_commit: Vec<(Option<CommitMeta>, Introductions)> = commit_ids
+        .par_chunks(chunk)
+        .flat_map_iter(|ids| {
+            let repo = thread_repo(repo);
+            ids.iter()
+                .map(|&id| {
+                    progress.commits.fetch_add(1, Ordering::Relaxed);
+                    let mut found = Introductions::default();
+                    let meta = match commit_introductions(&repo, id, &mut found) {
+                        Ok(meta) => Some(meta),
+                        Err(message) => {
+                            found.errors.push((format!("commit {id}"), message));
+                            None
+                        }
+                    };
+                    (meta, found)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+
+    let mut commits = Vec::with_capacity(per_commit.len());
+    let mut all = Introductions::default();
+    for (meta, found) in per_commit {
+        let Some(meta) = meta else {
+            all.errors.extend(found.errors);
+            continue;
+        };
+        let index = commits.len();
+        commits.push(meta);
+        for (blob, intros) in found.by_blob {
+            all.by_blob
+                .entry(blob)
+                .or_default()
+                .extend(intros.into_iter().map(|i| Introduction {
+                    commit: index,
+                    path: i.path,
+                }));
+        }
+        all.submodules.extend(found.submodules);
+        all.errors.extend(found.errors);
+        all.boundary += found.boundary;
+    }
+    (commits, all)
+}
+
+fn thread_repo(repo: &gix::ThreadSafeRepository) -> gix::Repository {
+    let mut repo = repo.to_thread_local();
+    // Trees are read again and again (each commit against its parents);
+    // a cache of decoded objects saves re-inflating them.
+    repo.object_cache_size_if_unset(32 * 1024 * 1024);
+    repo
+}
+
+/// Decodes a commit and records the blobs it introduced (commit index 0;
+/// the caller renumbers).
+fn commit_introductions(
+    repo: &gix::Repository,
+    id: ObjectId,
+    found: &mut Introductions,
+) -> Result<CommitMeta, String> {
+    let object = repo.find_object(id).map_err(|e| e.to_string())?;
+    let commit = gix::objs::CommitRef::from_bytes(&object.data, repo.object_hash())
+        .map_err(|e| format!("cannot decode: {e}"))?;
+    let tree = commit.tree();
+    let author = commit.author().map_err(|e| e.to_string())?;
+    let time = author.time().map(|t| t.seconds).unwrap_or(0);
+    let date = author
+        .time()
+        .ok()
+        .and_then(|t| t.format(gix::date::time::format::ISO8601_STRICT).ok())
+        .unwrap_or_default();
+    let meta = CommitMeta {
+        time,
+        info: CommitInfo {
+            commit: id.to_string(),
+            author: author.name.to_str_lossy().trim().to_string(),
+            email: author.email.to_str_lossy().trim().to_string(),
+            date,
+            message: commit
+                .message
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_str_lossy()
+                .trim()
+                .to_string(),
+        },
+    };
+    let mut parent_trees = Vec::new();
+    for parent in commit.parents() {
+        match repo.try_find_object(parent) {
+            Ok(Some(parent)) => {
+                let parent = gix::objs::CommitRef::from_bytes(&parent.data, repo.object_hash())
+                    .map_err(|e| format!("parent {}: cannot decode: {e}", parent.id))?;
+                parent_trees.push(parent.tree());
+            }
+            // A shallow clone's boundary: diff against nothing.
+            Ok(None) => found.boundary += 1,
+            Err(e) => return Err(format!("parent {parent}: {e}")),
+        }
+    }
+    let mut path = BString::default();
+    diff_tree(repo, tree, &parent_trees, &mut path, found)?;
+    Ok(meta)
+}
+
+/// Records blobs under `tree` that none of `parents` has at the same path.
+///
+/// Tree entries are sorted, so each parent is compared with one cursor that
+/// only moves forward: no maps, no allocation per entry.
+fn diff_tree(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    parents: &[ObjectId],
+    path: &mut BString,
+    found: &mut Introductions,
+) -> Result<(), String> {
+    if parents.contains(&tree) {
+        return Ok(());
+    }
+    let hash = repo.object_hash();
+    let data = read_tree(repo, tree)?;
+    let parent_data = parents
+        .iter()
+        .map(|&p| read_tree(repo, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut cursors: Vec<_> = parent_data
+        .iter()
+        .map(|d| gix::objs::TreeRefIter::from_bytes(d, hash).peekable())
+        .collect();
+    let decode_error =
+        |id: ObjectId| move |e: gix::objs::decode::Error| format!("tree {id}: cannot decode: {e}");
+    let mut sub_parents = Vec::new();
+    for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
+        let entry = entry.map_err(decode_error(tree))?;
+        let mut unchanged = false;
+        sub_parents.clear();
+        for (cursor, &parent) in cursors.iter_mut().zip(parents) {
+            while let Some(next) = cursor.peek() {
+                let older = next
+                    .as_ref()
+                    .map_err(|e| format!("tree {parent}: cannot decode: {e}"))?;
+                match tree_order(older, &entry) {
+                    std::cmp::Ordering::Less => {
+                        cursor.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        if older.oid == entry.oid {
+                            unchanged = true;
+                        } else if entry.mode.is_tree() {
+                            sub_parents.push(older.oid.to_owned());
+                        }
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+        }
+        if unchanged {
+            continue;
+        }
+        let base = path.len();
+        if !path.is_empty() {
+            path.push(b'/');
+        }
+        path.extend_from_slice(entry.filename);
+        if entry.mode.is_tree() {
+            let subtree_parents = std::mem::take(&mut sub_parents);
+            diff_tree(repo, entry.oid.to_owned(), &subtree_parents, path, found)?;
+        } else if entry.mode.is_commit() {
+            found.submodules.insert(entry.oid.to_owned());
+        } else {
+            found
+                .by_blob
+                .entry(entry.oid.to_owned())
+                .or_default()
+                .push(Introduction {
+                    commit: 0,
+                    path: path.clone(),
+                });
+        }
+        path.truncate(base);
+    }
+    Ok(())
+}
+
+/// Git's tree order: names compared bytewise, a tree's name as if it ended
+/// in `/`. Equal means same name and both trees or both not.
+fn tree_order(
+    a: &gix::objs::tree::EntryRef<'_>,
+    b: &gix::objs::tree::EntryRef<'_>,
+) -> std::cmp::Ordering {
+    let (an, bn) = (a.filename.as_bytes(), b.filename.as_bytes());
+    let common = an.len().min(bn.len());
+    an[..common].cmp(&bn[..common]).then_with(|| {
+        let next =
+            |name: &[u8], is_tree: bool| name.get(common).copied().or(is_tree.then_some(b'/'));
+        next(an, a.mode.is_tree()).cmp(&next(bn, b.mode.is_tree()))
+    })
+}
+
+fn read_tree(repo: &gix::Repository, tree: ObjectId) -> Result<Vec<u8>, String> {
+    repo.find_object(tree)
+        .map(|object| object.detach().data)
+        .map_err(|e| format!("tree {tree}: {e}"))
+}
+
+type TreeEntries = Vec<(BString, gix::object::tree::EntryMode, ObjectId)>;
+
+fn tree_entries(repo: &gix::Repository, tree: ObjectId) -> Result<TreeEntries, String> {
+    let data = read_tree(repo, tree)?;
+    gix::objs::TreeRefIter::from_bytes(&data, repo.object_hash())
+        .map(|entry| {
+            entry
+                .map(|e| (e.filename.to_owned(), e.mode, e.oid.to_owned()))
+                .map_err(|e| format!("tree {tree}: cannot decode: {e}"))
+        })
+        .collect()
+}
+
+/// Blobs in the object database that the walked history does not reach.
+fn unreachable_blobs(
+    repo: &gix::Repository,
+    known: &HashSet<ObjectId>,
+) -> Result<Vec<ObjectId>, String> {
+    let mut extra = Vec::new();
+    let ids = repo.objects.iter().map_err(|e| e.to_string())?;
+    for id in ids {
+        let id = id.map_err(|e| e.to_string())?;
+        if known.contains(&id) {
+            continue;
+        }
+        if let Ok(header) = repo.find_header(id)
+            && header.kind() == gix::object::Kind::Blob
+        {
+            extra.push(id);
+        }
+    }
+    Ok(extra)
+}
+
+/// Pass 2: every blob once, on all cores. Packed blobs are read in pack
+/// order; the rest (loose, in alternates, or missing) are looked up by id.
+fn scan_blobs(
+    engine: &Engine,
+    repo: &gix::Repository,
+    shared: &gix::ThreadSafeRepository,
+    blobs: &[ObjectId],
+    options: &HistoryOptions,
+    progress: &HistoryProgress,
+) -> (ScanOutcome, Vec<(ObjectId, Finding)>) {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    }
+    let files_scanned = AtomicU64::new(0);
+    let bytes_scanned = AtomicU64::new(0);
+    let collected = Mutex::new((ScanOutcome::default(), Vec::new()));
+    let scan_one = |blob: ObjectId, data: &[u8]| {
+        progress.blobs_scanned.fetch_add(1, Ordering::Relaxed);
+        progress
+            .bytes_scanned
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
+        let skip = if data.len() as u64 > options.max_file_size {
+            Some(SkipReason::TooLarge)
+        } else if !options.scan_binary && looks_binary(data) {
+            Some(SkipReason::Binary)
+        } else {
+            None
+        };
+        if let Some(reason) = skip {
+            collected
+                .lock()
+                .expect("no panic while held")
+                .0
+                .stats
+                .skip(reason);
+            return;
+        }
+        files_scanned.fetch_add(1, Ordering::Relaxed);
+        bytes_scanned.fetch_add(data.len() as u64, Ordering::Relaxed);
+        let detections = SCRATCH.with_borrow_mut(|scratch| engine.scan(data, None, scratch));
+        if detections.is_empty() {
+            return;
+        }
+        let origin = Origin {
+            source: SourceKind::History,
+            path: None,
+            commit: None,
+        };
+        let findings = detections.into_iter().map(|d| {
+            (
+                blob,
+                Finding::new(&engine.rules().rules[d.rule], d, &origin),
+            )
+        });
+        collected
+            .lock()
+            .expect("no panic while held")
+            .1
+            .extend(findings);
+    };
+
+    let (seen, problems) = visit_packed_blobs(repo, blobs, |position, data| {
+        scan_one(blobs[position], data)
+    });
+    let leftover: Vec<ObjectId> = blobs
+        .iter()
+        .zip(&seen)
+        .filter(|(_, seen)| !**seen)
+        .map(|(blob, _)| *blob)
+        .collect();
+    let lookup_errors: Vec<(String, String)> = leftover
+        .par_iter()
+        .map_init(
+            || thread_repo(shared),
+            |repo, &blob| match repo.find_object(blob) {
+                Ok(object) => {
+                    scan_one(blob, &object.data);
+                    None
+                }
+                Err(e) => Some((format!("blob {blob}"), e.to_string())),
+            },
+        )
+        .flatten()
+        .collect();
+
+    let (mut outcome, findings) = collected.into_inner().expect("no panic while held");
+    outcome.stats.files_scanned = files_scanned.into_inner();
+    outcome.stats.bytes_scanned = bytes_scanned.into_inner();
+    for (object, message) in problems.into_iter().chain(lookup_errors) {
+        outcome.error(object, message);
+    }
+    (outcome, findings)
+}
+
+/// Blobs in HEAD's tree, to say whether a secret is still there.
+fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
+    let mut blobs = HashSet::new();
+    let Ok(tree) = repo.head_tree_id() else {
+        return blobs;
+    };
+    let mut stack = vec![tree.detach()];
+    let mut seen = HashSet::new();
+    while let Some(tree) = stack.pop() {
+        if !seen.insert(tree) {
+            continue;
+        }
+        let Ok(entries) = tree_entries(repo, tree) else {
+            continue;
+        };
+        for (_, mode, id) in entries {
+            if mode.is_tree() {
+                stack.push(id);
+            } else if mode.is_blob_or_symlink() {
+                blobs.insert(id);
+            }
+        }
+    }
+    blobs
+}
+
+/// Gives each blob finding its provenance and, unless `no_dedup`, merges
+/// findings of the same (rule, secret) across blobs into one.
+fn attribute(
+    blob_findings: Vec<(ObjectId, Finding)>,
+    commits: &[CommitMeta],
+    introductions: &HashMap<ObjectId, Vec<Introduction>>,
+    in_head: &HashSet<ObjectId>,
+    options: &HistoryOptions,
+) -> Vec<Finding> {
+    // Every (commit, path) location of each finding, oldest first.
+    let located: Vec<(Finding, Vec<Location>, bool)> = blob_findings
+        .into_iter()
+        .map(|(blob, finding)| {
+            let mut locations: Vec<Location> = introductions
+                .get(&blob)
+                .map(|intros| {
+                    intros
+                        .iter()
+                        .map(|i| Location {
+                            commit: commits[i.commit].info.clone(),
+                            path: i.path.to_str_lossy().into_owned(),
+                            blob: blob.to_string(),
+                            time: commits[i.commit].time,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            locations.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+            (finding, locations, in_head.contains(&blob))
+        })
+        .collect();
+
+    if options.no_dedup {
+        let mut out = Vec::new();
+        for (finding, locations, head) in located {
+            if locations.is_empty() {
+                out.push(with_provenance(finding, None, head, 0, Vec::new()));
+                continue;
+            }
+            for location in locations {
+                out.push(with_provenance(
+                    finding.clone(),
+                    Some(&location),
+                    head,
+                    0,
+                    Vec::new(),
+                ));
+            }
+        }
+        return out;
+    }
+
+    // Group by (rule, secret); keep the finding of the oldest location.
+    let mut groups: HashMap<(String, String), (Finding, Vec<Location>, bool)> = HashMap::new();
+    for (finding, locations, head) in located {
+        let key = (finding.rule_id.clone(), finding.secret.clone());
+        match groups.get_mut(&key) {
+            None => {
+                groups.insert(key, (finding, locations, head));
+            }
+            Some(group) => {
+                let older = match (locations.first(), group.1.first()) {
+                    (Some(new), Some(old)) => new.order_key() < old.order_key(),
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                if older {
+                    group.0 = finding;
+                }
+                group.1.extend(locations);
+                group.2 |= head;
+            }
+        }
+    }
+    groups
+        .into_values()
+        .map(|(finding, mut locations, head)| {
+            locations.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+            locations.dedup_by(|a, b| a.commit.commit == b.commit.commit && a.path == b.path);
+            let first = locations.first().cloned();
+            let others = locations.len().saturating_sub(1) as u64;
+            let listed = if options.all_locations {
+                locations
+            } else {
+                Vec::new()
+            };
+            with_provenance(finding, first.as_ref(), head, others, listed)
+        })
+        .collect()
+}
+
+fn with_provenance(
+    mut finding: Finding,
+    location: Option<&Location>,
+    in_head: bool,
+    other_locations: u64,
+    locations: Vec<Location>,
+) -> Finding {
+    if let Some(location) = location {
+        finding.path = Some(location.path.clone());
+        finding.commit = Some(location.commit.clone());
+    }
+    finding.history = Some(HistoryDetails {
+        in_head,
+        other_locations,
+        locations,
+    });
+    finding
+}

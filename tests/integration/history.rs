@@ -1,0 +1,329 @@
+//! `leakhound scan history` on repositories built with git in temp dirs.
+
+use crate::helpers::*;
+use predicates::prelude::*;
+use std::path::Path;
+use tempfile::TempDir;
+
+/// Commits with a fixed date `n` days after the epoch of the fixtures.
+fn commit_on_day(dir: &Path, day: u32, message: &str) {
+    let date = format!("2024-01-{:02}T12:00:00Z", day);
+    let status = std::process::Command::new("git")
+        .args(["commit", "-qam", message, "--allow-empty"])
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Ada Author")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_NAME", "Ada Author")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_DATE", &date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A history where a secret is added on day 2, copied on day 3, removed on
+/// day 4; another secret stays in HEAD.
+fn repo_with_history() -> TempDir {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(dir.path(), ".leakhound.toml", TEST_CONFIG);
+    write(dir.path(), "README.md", "hello\n");
+    git(dir.path(), &["add", "."]);
+    commit_on_day(dir.path(), 1, "initial");
+    write(
+        dir.path(),
+        "src/config.py",
+        format!("x = 1\nKEY = \"{TEST_SECRET}\"\n"),
+    );
+    git(dir.path(), &["add", "."]);
+    commit_on_day(dir.path(), 2, "add config");
+    write(
+        dir.path(),
+        "src/config.py",
+        format!("x = 2\nKEY = \"{TEST_SECRET}\"\n"),
+    );
+    write(
+        dir.path(),
+        "backup/config.py",
+        format!("KEY = \"{TEST_SECRET}\"\n"),
+    );
+    git(dir.path(), &["add", "."]);
+    commit_on_day(dir.path(), 3, "tweak and back up");
+    git(dir.path(), &["rm", "-q", "-r", "backup"]);
+    write(
+        dir.path(),
+        "src/config.py",
+        "x = 2\nKEY = os.environ['KEY']\n",
+    );
+    write(dir.path(), "deploy.sh", "TOKEN=tok_HEADheadHEADhead\n");
+    git(dir.path(), &["add", "."]);
+    commit_on_day(dir.path(), 4, "remove the key");
+    dir
+}
+
+fn history_json(dir: &Path, extra: &[&str]) -> serde_json::Value {
+    let output = leakhound()
+        .args(["scan", "history", "-f", "json"])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    parse_json(&output.stdout)
+}
+
+#[test]
+fn finds_removed_secrets_with_the_commit_that_introduced_them() {
+    let dir = repo_with_history();
+    let report = history_json(dir.path(), &[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{report}");
+    let old = findings
+        .iter()
+        .find(|f| f["secret"] == TEST_SECRET)
+        .expect("the removed secret");
+    assert_eq!(old["source"], "history");
+    assert_eq!(old["path"], "src/config.py");
+    assert_eq!(old["line"], 2);
+    assert_eq!(old["message"], "add config");
+    assert_eq!(old["author"], "Ada Author");
+    assert_eq!(old["email"], "ada@example.com");
+    assert_eq!(old["date"], "2024-01-02T12:00:00+00:00");
+    assert_eq!(old["in_head"], false);
+    // Day 3 carries it twice more: the edited file and the backup copy.
+    assert_eq!(old["other_locations"], 2);
+    let current = findings
+        .iter()
+        .find(|f| f["secret"] == "tok_HEADheadHEADhead")
+        .unwrap();
+    assert_eq!(current["in_head"], true);
+}
+
+#[test]
+fn all_locations_lists_every_commit_and_path() {
+    let dir = repo_with_history();
+    let report = history_json(dir.path(), &["--all-locations"]);
+    let old = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["secret"] == TEST_SECRET)
+        .unwrap()
+        .clone();
+    let places: Vec<(String, String)> = old["locations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["message"].as_str().unwrap().to_string(),
+                l["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("add config".to_string(), "src/config.py".to_string()),
+            (
+                "tweak and back up".to_string(),
+                "backup/config.py".to_string()
+            ),
+            ("tweak and back up".to_string(), "src/config.py".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn no_dedup_reports_each_location() {
+    let dir = repo_with_history();
+    let report = history_json(dir.path(), &["--no-dedup"]);
+    let count = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["secret"] == TEST_SECRET)
+        .count();
+    assert_eq!(count, 3);
+}
+
+#[test]
+fn since_commit_scans_only_what_later_commits_introduced() {
+    let dir = repo_with_history();
+    let report = history_json(dir.path(), &["--since-commit", "HEAD~1"]);
+    let secrets: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap())
+        .collect();
+    assert_eq!(secrets, vec!["tok_HEADheadHEADhead"]);
+    let report = history_json(dir.path(), &["--range", "HEAD~3..HEAD~2"]);
+    assert_eq!(report["findings"][0]["secret"], TEST_SECRET);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn every_blob_is_scanned_once() {
+    let dir = repo_with_history();
+    let report = history_json(dir.path(), &[]);
+    // README, config v1, v2, backup (same blob as no file: differs), the
+    // env version of config, deploy.sh, .leakhound.toml.
+    let unique_blobs = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-list", "--objects", "--all"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .lines()
+    .filter(|l| {
+        let id = l.split(' ').next().unwrap();
+        let kind = std::process::Command::new("git")
+            .args(["cat-file", "-t", id])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .stdout;
+        kind == b"blob\n"
+    })
+    .count();
+    assert_eq!(report["stats"]["files_scanned"], unique_blobs as u64);
+}
+
+#[test]
+fn output_is_the_same_on_one_and_many_threads() {
+    let dir = repo_with_history();
+    let run = |threads: &str| {
+        let output = leakhound()
+            .args(["scan", "history", "-f", "jsonl", "--all-locations"])
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let one = run("1");
+    assert_eq!(one.lines().count(), 2);
+    assert_eq!(one, run("4"));
+}
+
+#[test]
+fn bare_and_empty_repositories_work() {
+    let dir = repo_with_history();
+    let bare = TempDir::new().unwrap();
+    git(
+        bare.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            dir.path().to_str().unwrap(),
+            "b.git",
+        ],
+    );
+    leakhound()
+        .args(["scan", "history", "b.git", "--config"])
+        .arg(dir.path().join(".leakhound.toml"))
+        .current_dir(bare.path())
+        .assert()
+        .code(1);
+
+    let empty = TempDir::new().unwrap();
+    git(empty.path(), &["init", "-q"]);
+    leakhound()
+        .args(["scan", "history"])
+        .current_dir(empty.path())
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn shallow_clones_say_history_is_cut() {
+    let dir = repo_with_history();
+    let shallow = TempDir::new().unwrap();
+    let source = format!("file://{}", dir.path().display());
+    git(
+        shallow.path(),
+        &["clone", "-q", "--depth", "1", &source, "s"],
+    );
+    leakhound()
+        .args(["scan", "history", "s", "--config"])
+        .arg(dir.path().join(".leakhound.toml"))
+        .current_dir(shallow.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("shallow"));
+}
+
+#[test]
+fn missing_objects_are_named_and_the_scan_completes() {
+    let dir = repo_with_history();
+    // Delete the loose object of the README blob: a damaged repository.
+    let id = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-parse", "HEAD:README.md"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    std::fs::remove_file(
+        dir.path()
+            .join(format!(".git/objects/{}/{}", &id[..2], &id[2..])),
+    )
+    .unwrap();
+    leakhound()
+        .args(["scan", "history"])
+        .current_dir(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(id.as_str()));
+}
+
+#[test]
+fn the_repository_config_never_runs_commands() {
+    let dir = repo_with_history();
+    let marker = dir.path().join("PWNED");
+    let command = format!("touch {}", marker.display());
+    for (key, value) in [
+        ("core.fsmonitor", command.as_str()),
+        ("core.pager", command.as_str()),
+        ("core.hooksPath", "evil-hooks"),
+        ("filter.evil.clean", command.as_str()),
+        ("filter.evil.smudge", command.as_str()),
+        ("filter.evil.process", command.as_str()),
+        ("diff.external", command.as_str()),
+    ] {
+        git(dir.path(), &["config", key, value]);
+    }
+    write(dir.path(), ".gitattributes", "* filter=evil diff=evil\n");
+    write(
+        dir.path(),
+        "evil-hooks/pre-commit",
+        format!("#!/bin/sh\n{command}\n"),
+    );
+    for args in [
+        vec!["scan", "history"],
+        vec!["scan", "staged"],
+        vec!["scan", "history", "--all-objects"],
+    ] {
+        // The scans complete normally (findings or none), config or not.
+        leakhound()
+            .args(&args)
+            .current_dir(dir.path())
+            .assert()
+            .code(predicate::in_iter([0, 1]));
+    }
+    assert!(
+        !marker.exists(),
+        "a command from the repository's config ran"
+    );
+}

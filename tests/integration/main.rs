@@ -1,0 +1,8 @@
+//! End-to-end tests: the real binary on files, folders and repositories
+//! built in temporary directories.
+
+mod helpers;
+mod history;
+mod rules_cmd;
+mod scan_fs;
+mod staged;
