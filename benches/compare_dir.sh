@@ -18,5 +18,5 @@ echo "tree: $dir ($(du -sh "$dir" | cut -f1), $(find "$dir" -type f | wc -l) fil
 python3 "$here/timeit.py" "$runs" \
   "leakhound=$LEAKHOUND scan '$dir' --no-ignore -f json -o /dev/null" \
   "gitleaks=$GITLEAKS dir '$dir' --no-banner --log-level error --exit-code 0 -f json -r /dev/null" \
-  "betterleaks=$BETTERLEAKS dir '$dir' --no-banner --log-level error --exit-code 0 -f json -r /dev/null" \
+  "betterleaks=$BETTERLEAKS '$dir' --no-banner --log-level error --exit-code 0 -o /tmp/betterleaks-report.json" \
   "kingfisher=$KINGFISHER scan '$dir' --git-history none --no-validate --format json -o /dev/null"

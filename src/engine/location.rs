@@ -47,11 +47,6 @@ pub fn line_start(haystack: &[u8], offset: usize) -> usize {
     memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |nl| nl + 1)
 }
 
-/// Offset of the `\n` ending the line containing `offset`, or the input's end.
-pub fn line_end(haystack: &[u8], offset: usize) -> usize {
-    memchr::memchr(b'\n', &haystack[offset..]).map_or(haystack.len(), |nl| offset + nl)
-}
-
 /// Number of characters in `bytes`, counting each invalid UTF-8 byte as one.
 fn char_count(bytes: &[u8]) -> usize {
     // A character starts at every byte that is not a UTF-8 continuation byte.
@@ -81,10 +76,9 @@ mod tests {
     }
 
     #[test]
-    fn line_bounds() {
+    fn line_start_finds_the_previous_newline() {
         let text = b"one\ntwo\nthree";
         assert_eq!(line_start(text, 5), 4);
-        assert_eq!(line_end(text, 5), 7);
-        assert_eq!(line_end(text, 9), 13);
+        assert_eq!(line_start(text, 2), 0);
     }
 }

@@ -15,7 +15,7 @@ pub mod prefilter;
 use crate::rules::compiled::RuleMatchers;
 use crate::rules::{Rule, RuleSet};
 use finding::{Detection, Part};
-use location::{LineIndex, line_end, line_start};
+use location::LineIndex;
 use prefilter::{KeywordHit, Prefilter};
 use regex::bytes::CaptureLocations;
 
@@ -220,7 +220,7 @@ impl Engine {
         {
             return None;
         }
-        let lines = &input[line_start(input, start)..line_end(input, end)];
+        let lines = &input[bounded_line_start(input, start)..bounded_line_end(input, end)];
         if INLINE_ALLOW_MARKERS
             .iter()
             .any(|marker| memchr::memmem::find(lines, marker).is_some())
@@ -303,26 +303,46 @@ fn merge_windows(
     }
 }
 
-/// The whole lines containing a hit, plus the rule's extra lines, capped.
+/// The whole lines containing a hit, plus the rule's extra lines, capped
+/// at `MAX_WINDOW_REACH` each way. Line ends are searched for only within
+/// the cap, so a hit in a megabyte-long minified line costs no more than
+/// one in ordinary code.
 fn window_around(input: &[u8], rule: &Rule, hit: &KeywordHit) -> (usize, usize) {
-    let mut start = line_start(input, hit.start);
+    let floor = hit.start.saturating_sub(MAX_WINDOW_REACH);
+    let ceiling = hit.end.saturating_add(MAX_WINDOW_REACH).min(input.len());
+    let previous_newline =
+        |at: usize| memchr::memrchr(b'\n', &input[floor..at]).map(|nl| floor + nl);
+    let next_newline = |at: usize| memchr::memchr(b'\n', &input[at..ceiling]).map(|nl| at + nl);
+
+    let mut start = previous_newline(hit.start).map_or(floor, |nl| nl + 1);
     for _ in 0..rule.window.lines_before {
-        if start == 0 {
+        if start <= floor {
             break;
         }
-        start = line_start(input, start - 1);
+        start = previous_newline(start - 1).map_or(floor, |nl| nl + 1);
     }
-    let mut end = line_end(input, hit.end);
+    let mut end = next_newline(hit.end).unwrap_or(ceiling);
     for _ in 0..rule.window.lines_after {
-        if end >= input.len() {
+        if end >= ceiling {
             break;
         }
-        end = line_end(input, end + 1);
+        end = next_newline(end + 1).unwrap_or(ceiling);
     }
-    (
-        start.max(hit.start.saturating_sub(MAX_WINDOW_REACH)),
-        end.min(hit.end.saturating_add(MAX_WINDOW_REACH)),
-    )
+    (start, end)
+}
+
+/// The start of the line containing `at`, looking back at most
+/// `MAX_WINDOW_REACH` bytes.
+fn bounded_line_start(input: &[u8], at: usize) -> usize {
+    let floor = at.saturating_sub(MAX_WINDOW_REACH);
+    memchr::memrchr(b'\n', &input[floor..at]).map_or(floor, |nl| floor + nl + 1)
+}
+
+/// The end of the line containing `at`, looking ahead at most
+/// `MAX_WINDOW_REACH` bytes.
+fn bounded_line_end(input: &[u8], at: usize) -> usize {
+    let ceiling = at.saturating_add(MAX_WINDOW_REACH).min(input.len());
+    memchr::memchr(b'\n', &input[at..ceiling]).map_or(ceiling, |nl| at + nl)
 }
 
 /// Whether a match contains one of its rule's keywords. Both match modes
@@ -353,8 +373,8 @@ fn contains_stopword(secret: &[u8], stopwords: &[String]) -> bool {
 
 /// The line where a match starts, trimmed to a bounded slice around it.
 fn context_line(input: &[u8], start: usize, end: usize) -> String {
-    let first = line_start(input, start);
-    let last = line_end(input, start);
+    let first = bounded_line_start(input, start);
+    let last = bounded_line_end(input, start);
     let from = first.max(start.saturating_sub(MAX_LINE_TEXT / 2));
     let to = last.min(end.max(start).saturating_add(MAX_LINE_TEXT / 2));
     lossy(&input[from..to.max(from)])

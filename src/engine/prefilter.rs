@@ -1,15 +1,16 @@
 //! The keyword prefilter: one pass over the input that finds every keyword
 //! of every rule and so decides which rules run, and where.
 //!
-//! Keywords are split by case mode. Exact keywords (token prefixes such as
-//! `ghp_` or `AKIA`) go into a case-sensitive automaton, which aho-corasick
-//! accelerates with SIMD literal search; only the few keywords that must
-//! ignore case (`password`, `secret`) pay for case folding in a second one.
+//! All keywords share one ASCII-case-insensitive automaton, so the input is
+//! read once whatever the mix of keyword kinds. A hit on a keyword that a
+//! rule wants matched exactly (a token prefix such as `ghp_` or `AKIA`) is
+//! confirmed with a byte comparison, which costs nothing next to a second
+//! pass over the input.
 
 use crate::rules::Rule;
 use crate::rules::schema::KeywordCase;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// A keyword occurrence that makes `rule` run around `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,47 +20,76 @@ pub struct KeywordHit {
     pub end: usize,
 }
 
-/// One automaton and, for each of its patterns, the rules that own it.
-struct KeywordAutomaton {
-    automaton: AhoCorasick,
-    rules_of_pattern: Vec<Vec<u32>>,
+/// A rule that owns a keyword, and the exact bytes it wants (`None` when
+/// the rule ignores case).
+#[derive(Debug, Clone)]
+struct Owner {
+    rule: u32,
+    exact: Option<Box<[u8]>>,
 }
 
 pub struct Prefilter {
-    exact: Option<KeywordAutomaton>,
-    folded: Option<KeywordAutomaton>,
+    automaton: Option<AhoCorasick>,
+    /// For each pattern of the automaton (a lowercased keyword), its owners.
+    owners: Vec<Vec<Owner>>,
 }
 
 impl Prefilter {
     pub fn new(rules: &[Rule]) -> Prefilter {
-        let mut exact: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
-        let mut folded: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
+        // Sorted, so pattern ids and so hit order do not depend on hashing.
+        let mut by_pattern: BTreeMap<Vec<u8>, Vec<Owner>> = BTreeMap::new();
         for (index, rule) in rules.iter().enumerate() {
-            let index = index as u32;
             for keyword in &rule.keywords {
-                let (table, key) = match rule.keyword_case {
-                    KeywordCase::Exact => (&mut exact, keyword.as_bytes().to_vec()),
-                    KeywordCase::Ignore => (&mut folded, keyword.to_ascii_lowercase().into_bytes()),
+                let exact = match rule.keyword_case {
+                    KeywordCase::Exact => Some(keyword.as_bytes().into()),
+                    KeywordCase::Ignore => None,
                 };
-                let owners = table.entry(key).or_default();
-                if !owners.contains(&index) {
-                    owners.push(index);
+                let owners = by_pattern
+                    .entry(keyword.to_ascii_lowercase().into_bytes())
+                    .or_default();
+                let owner = Owner {
+                    rule: index as u32,
+                    exact,
+                };
+                if !owners
+                    .iter()
+                    .any(|o| o.rule == owner.rule && o.exact == owner.exact)
+                {
+                    owners.push(owner);
                 }
             }
         }
+        if by_pattern.is_empty() {
+            return Prefilter {
+                automaton: None,
+                owners: Vec::new(),
+            };
+        }
+        let (patterns, owners): (Vec<_>, Vec<_>) = by_pattern.into_iter().unzip();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .expect("keywords are non-empty literals");
         Prefilter {
-            exact: build_automaton(exact, false),
-            folded: build_automaton(folded, true),
+            automaton: Some(automaton),
+            owners,
         }
     }
 
     /// Appends every keyword hit in `haystack` to `hits`, unordered.
     pub fn find_hits(&self, haystack: &[u8], hits: &mut Vec<KeywordHit>) {
-        for automaton in [&self.exact, &self.folded].into_iter().flatten() {
-            for found in automaton.automaton.find_overlapping_iter(haystack) {
-                for &rule in &automaton.rules_of_pattern[found.pattern().as_usize()] {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        // Overlapping, so a keyword inside or across another is never lost.
+        for found in automaton.find_overlapping_iter(haystack) {
+            let text = &haystack[found.start()..found.end()];
+            for owner in &self.owners[found.pattern().as_usize()] {
+                if owner.exact.as_deref().is_none_or(|exact| exact == text) {
                     hits.push(KeywordHit {
-                        rule,
+                        rule: owner.rule,
                         start: found.start(),
                         end: found.end(),
                     });
@@ -67,27 +97,4 @@ impl Prefilter {
             }
         }
     }
-}
-
-fn build_automaton(
-    keywords: HashMap<Vec<u8>, Vec<u32>>,
-    case_insensitive: bool,
-) -> Option<KeywordAutomaton> {
-    if keywords.is_empty() {
-        return None;
-    }
-    // Sorted so that pattern ids, and so hit order, do not depend on hashing.
-    let mut keywords: Vec<_> = keywords.into_iter().collect();
-    keywords.sort();
-    let (patterns, rules_of_pattern): (Vec<_>, Vec<_>) = keywords.into_iter().unzip();
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::Standard)
-        .ascii_case_insensitive(case_insensitive)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&patterns)
-        .expect("keywords are non-empty literals");
-    Some(KeywordAutomaton {
-        automaton,
-        rules_of_pattern,
-    })
 }

@@ -157,6 +157,19 @@ fn non_utf8_input_is_scanned() {
     assert_eq!(found[0].secret, "acme_a1b2c3d4e5f6");
 }
 
+#[test]
+fn secrets_in_huge_single_line_files_are_found() {
+    // Minified bundles put megabytes on one line; windows are capped there.
+    let engine = engine(MatchMode::Prefiltered);
+    let mut text = "var a=1;".repeat(100_000);
+    text.push_str(" acme_a1b2c3d4e5f6 ");
+    text.push_str(&"password;".repeat(50_000));
+    let found = secrets(&engine, &text, None);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].1, "acme_a1b2c3d4e5f6");
+    assert_eq!(found[0].3, 800_002);
+}
+
 /// Lines built from fragments that make rules fire, nearly fire, or not.
 fn line_strategy() -> impl Strategy<Value = String> {
     let fragments = prop::sample::select(vec![
