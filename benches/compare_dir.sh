@@ -16,7 +16,7 @@ LEAKHOUND="$here/../target/release/leakhound"
 
 echo "tree: $dir ($(du -sh "$dir" | cut -f1), $(find "$dir" -type f | wc -l) files), $(nproc) cores, median of $runs"
 python3 "$here/timeit.py" "$runs" \
-  "leakhound=$LEAKHOUND scan '$dir' --no-ignore -f json -o /dev/null" \
-  "gitleaks=$GITLEAKS dir '$dir' --no-banner --log-level error --exit-code 0 -f json -r /dev/null" \
+  "leakhound=$LEAKHOUND scan '$dir' --no-ignore -f json -o /tmp/leakhound-report.json" \
+  "gitleaks=$GITLEAKS dir '$dir' --no-banner --log-level error --exit-code 0 -f json -r /tmp/gitleaks-report.json" \
   "betterleaks=$BETTERLEAKS '$dir' --no-banner --log-level error --exit-code 0 -o /tmp/betterleaks-report.json" \
-  "kingfisher=$KINGFISHER scan '$dir' --git-history none --no-validate --format json -o /dev/null"
+  "kingfisher=$KINGFISHER scan '$dir' --git-history none --no-validate --format json -o /tmp/kingfisher-report.json"

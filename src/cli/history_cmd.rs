@@ -1,10 +1,9 @@
 //! `leakhound scan history`: every blob ever committed, with provenance and
 //! a progress line on stderr when it is a terminal.
 
-use super::scan_cmd::{LimitArgs, OutputArgs, RuleArgs, build_engine, finish};
+use super::scan_cmd::{LimitArgs, OutputArgs, RepoScan, RuleArgs, finish, open_repo_scan};
 use super::{ExitStatus, print_error};
 use crate::report::text::human_bytes;
-use crate::source::git;
 use crate::source::git::history::{
     HistoryOptions, HistoryProgress, HistorySelection, scan_history,
 };
@@ -107,18 +106,9 @@ fn framework_pre_push_selection() -> Option<HistorySelection> {
 
 pub fn run(args: HistoryArgs) -> ExitStatus {
     let started = Instant::now();
-    let repo = match git::discover(&args.repo) {
-        Ok(repo) => repo,
-        Err(e) => {
-            print_error(e);
-            return ExitStatus::Error;
-        }
-    };
-    let root = repo
-        .workdir()
-        .unwrap_or_else(|| repo.git_dir())
-        .to_path_buf();
-    let Some(engine) = build_engine(&args.rules, &[root.as_path()]) else {
+    let Some(RepoScan { repo, engine, .. }) = open_repo_scan(&args.repo, &args.rules, |path| {
+        format!("{path} is not inside a git repository; to scan files, run `leakhound scan {path}`")
+    }) else {
         return ExitStatus::Error;
     };
 

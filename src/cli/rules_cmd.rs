@@ -2,7 +2,7 @@
 
 use super::{ExitStatus, print_error};
 use crate::rules::check::{ExampleMinimum, check_rules};
-use crate::rules::load::{builtin_rules, read_rule_file};
+use crate::rules::load::{builtin_rules_with_examples, read_rule_file};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -35,7 +35,7 @@ pub fn run(command: RulesCommand) -> ExitStatus {
 }
 
 fn list(json: bool) -> ExitStatus {
-    let rules = match builtin_rules() {
+    let rules = match builtin_rules_with_examples() {
         Ok(rules) => rules,
         Err(e) => {
             print_error(e);
@@ -78,7 +78,7 @@ fn list(json: bool) -> ExitStatus {
 
 fn check(files: Vec<PathBuf>) -> ExitStatus {
     let (rules, minimum) = if files.is_empty() {
-        (builtin_rules(), BUILTIN_EXAMPLE_MINIMUM)
+        (builtin_rules_with_examples(), BUILTIN_EXAMPLE_MINIMUM)
     } else {
         let loaded: Result<Vec<_>, _> = files.iter().map(|f| read_rule_file(f)).collect();
         (

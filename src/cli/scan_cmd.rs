@@ -173,6 +173,40 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
     finish(&outcome, &args.output)
 }
 
+/// A repository opened for scanning, its root folder (where the config is
+/// looked for) and the engine with its rules.
+pub struct RepoScan {
+    pub repo: gix::Repository,
+    pub root: PathBuf,
+    pub engine: Engine,
+}
+
+/// Opens the repository containing `dir` and builds the engine; reports
+/// errors, with `not_a_repo` as the message when there is no repository.
+pub fn open_repo_scan(
+    dir: &Path,
+    rules: &RuleArgs,
+    not_a_repo: impl FnOnce(&str) -> String,
+) -> Option<RepoScan> {
+    let repo = match crate::source::git::discover(dir) {
+        Ok(repo) => repo,
+        Err(crate::source::git::GitError::NotARepository { path }) => {
+            print_error(not_a_repo(&path));
+            return None;
+        }
+        Err(e) => {
+            print_error(e);
+            return None;
+        }
+    };
+    let root = repo
+        .workdir()
+        .unwrap_or_else(|| repo.git_dir())
+        .to_path_buf();
+    let engine = build_engine(rules, &[root.as_path()])?;
+    Some(RepoScan { repo, root, engine })
+}
+
 /// Loads the rules (`--config`, else `.leakhound.toml` in the first of
 /// `roots` that has one, else in `.`) and builds the engine; reports errors.
 pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {

@@ -1,10 +1,11 @@
 //! `leakhound scan staged`: the pre-commit scan of what is about to be
 //! committed, with advice written for a person at a commit prompt.
 
-use super::scan_cmd::{FormatArg, LimitArgs, OutputArgs, RuleArgs, build_engine, finish};
+use super::scan_cmd::{
+    FormatArg, LimitArgs, OutputArgs, RepoScan, RuleArgs, finish, open_repo_scan,
+};
 use super::{ExitStatus, print_error};
 use crate::source::git::staged::{StagedOptions, scan_staged, staged_changes};
-use crate::source::git::{self, GitError};
 use clap::Args;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -31,25 +32,12 @@ pub struct StagedArgs {
 
 pub fn run(args: StagedArgs) -> ExitStatus {
     let started = Instant::now();
-    let repo = match git::discover(&args.repo) {
-        Ok(repo) => repo,
-        Err(GitError::NotARepository { path }) => {
-            print_error(format!(
-                "{path} is not inside a git repository, so nothing is staged; \
-                 to scan files, run `leakhound scan {path}`"
-            ));
-            return ExitStatus::Error;
-        }
-        Err(e) => {
-            print_error(e);
-            return ExitStatus::Error;
-        }
-    };
-    let root = repo
-        .workdir()
-        .unwrap_or_else(|| repo.git_dir())
-        .to_path_buf();
-    let Some(engine) = build_engine(&args.rules, &[root.as_path()]) else {
+    let Some(RepoScan { repo, root, engine }) = open_repo_scan(&args.repo, &args.rules, |path| {
+        format!(
+            "{path} is not inside a git repository, so nothing is staged; \
+             to scan files, run `leakhound scan {path}`"
+        )
+    }) else {
         return ExitStatus::Error;
     };
     let changes = match staged_changes(&repo) {

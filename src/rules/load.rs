@@ -12,15 +12,33 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
-/// The built-in rule files, as `(file name, TOML text)`.
-pub fn builtin_files() -> &'static [(&'static str, &'static str)] {
+/// The built-in rule files, as `(file name, TOML text, compact JSON)`.
+pub fn builtin_files() -> &'static [(&'static str, &'static str, &'static str)] {
     builtin::FILES
 }
 
-/// Every built-in rule, validated.
+/// Every built-in rule, validated, without examples: what scans use. Read
+/// from the compact JSON that `build.rs` made, for a fast start.
 pub fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
     let mut rules = Vec::new();
-    for (name, text) in builtin_files() {
+    for (name, _, json) in builtin_files() {
+        let origin = format!("rules/{name}");
+        let file: RuleFile = serde_json::from_str(json)
+            .map_err(|e| RuleError::new(&origin, None, None, e.to_string()))?;
+        for spec in file.rules {
+            validate_spec(&spec, &origin)?;
+            rules.push(Rule::from_spec(spec, &origin));
+        }
+    }
+    check_unique_ids(&rules)?;
+    Ok(rules)
+}
+
+/// Every built-in rule with its examples, parsed from the TOML as written:
+/// what `rules check` and `rules list` use.
+pub fn builtin_rules_with_examples() -> Result<Vec<Rule>, RuleError> {
+    let mut rules = Vec::new();
+    for (name, text, _) in builtin_files() {
         rules.extend(parse_rule_file(&format!("rules/{name}"), text)?);
     }
     check_unique_ids(&rules)?;
@@ -349,9 +367,18 @@ remediation = { summary = "Revoke it." }
     }
 
     #[test]
-    fn builtin_rules_load() {
-        let rules = builtin_rules().unwrap();
-        assert!(!rules.is_empty());
+    fn builtin_rules_load_the_same_from_json_and_toml() {
+        let fast = builtin_rules().unwrap();
+        let full = builtin_rules_with_examples().unwrap();
+        assert!(!fast.is_empty());
+        assert_eq!(fast.len(), full.len());
+        for (a, b) in fast.iter().zip(&full) {
+            assert_eq!(
+                (&a.id, &a.regex, &a.keywords, a.entropy, &a.remediation),
+                (&b.id, &b.regex, &b.keywords, b.entropy, &b.remediation)
+            );
+            assert!(a.examples.is_empty(), "scans do not carry examples");
+        }
     }
 
     #[test]
