@@ -301,3 +301,75 @@ fn pre_push_hook_blocks_only_commits_that_add_secrets() {
     assert!(shown.contains("new.txt"), "{shown}");
     assert!(!shown.contains("old.txt"), "{shown}");
 }
+
+#[test]
+fn a_merge_in_progress_scans_resolved_files_and_names_conflicts() {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    write(dir.path(), ".leakhound.toml", TEST_CONFIG);
+    write(dir.path(), "a.txt", "base\n");
+    git(dir.path(), &["add", "."]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    git(dir.path(), &["checkout", "-qb", "topic"]);
+    write(dir.path(), "a.txt", "topic\n");
+    git(dir.path(), &["commit", "-qam", "topic"]);
+    git(dir.path(), &["checkout", "-q", "main"]);
+    write(dir.path(), "a.txt", "main\n");
+    git(dir.path(), &["commit", "-qam", "main"]);
+    let merge = std::process::Command::new("git")
+        .args(["merge", "-q", "topic"])
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env("GIT_AUTHOR_NAME", "Fixture Author")
+        .env("GIT_AUTHOR_EMAIL", "author@example.com")
+        .env("GIT_COMMITTER_NAME", "Fixture Committer")
+        .env("GIT_COMMITTER_EMAIL", "committer@example.com")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&merge.stdout).contains("CONFLICT"),
+        "the fixture needs a conflict: {merge:?}"
+    );
+    leakhound()
+        .args(["scan", "staged"])
+        .current_dir(dir.path())
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("unresolved merge conflicts"));
+
+    write(dir.path(), "a.txt", format!("resolved {TEST_SECRET}\n"));
+    git(dir.path(), &["add", "a.txt"]);
+    leakhound()
+        .args(["scan", "staged"])
+        .current_dir(dir.path())
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn staged_files_over_the_size_cap_are_skipped_and_said() {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), ".leakhound.toml", TEST_CONFIG);
+    write(
+        dir.path(),
+        "big.txt",
+        format!("{}\n{TEST_SECRET}\n", "x".repeat(2048)),
+    );
+    git(dir.path(), &["add", "big.txt"]);
+    let output = leakhound()
+        .args([
+            "scan",
+            "staged",
+            "--max-file-size",
+            "1K",
+            "--color",
+            "never",
+        ])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("skipped 1 (1 too large)"), "{text}");
+}
