@@ -327,3 +327,79 @@ fn the_repository_config_never_runs_commands() {
         "a command from the repository's config ran"
     );
 }
+
+#[test]
+fn alternates_and_a_detached_head_work() {
+    let dir = repo_with_history();
+    let shared = TempDir::new().unwrap();
+    // `--shared` borrows every object through .git/objects/info/alternates.
+    git(
+        shared.path(),
+        &["clone", "-q", "--shared", dir.path().to_str().unwrap(), "s"],
+    );
+    let clone = shared.path().join("s");
+    assert!(clone.join(".git/objects/info/alternates").exists());
+    git(&clone, &["checkout", "-q", "--detach", "HEAD~1"]);
+    let report = history_json(
+        &clone,
+        &[
+            "--config",
+            dir.path().join(".leakhound.toml").to_str().unwrap(),
+        ],
+    );
+    let secrets: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["secret"].as_str().unwrap())
+        .collect();
+    assert_eq!(secrets.len(), 2, "{report}");
+    assert!(secrets.contains(&TEST_SECRET));
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
+}
+
+#[test]
+fn linked_worktrees_scan_the_shared_history() {
+    let dir = repo_with_history();
+    let outside = TempDir::new().unwrap();
+    let worktree = outside.path().join("wt");
+    git(
+        dir.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            worktree.to_str().unwrap(),
+            "HEAD~2",
+        ],
+    );
+    let report = history_json(
+        &worktree,
+        &[
+            "--config",
+            dir.path().join(".leakhound.toml").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(report["findings"].as_array().unwrap().len(), 2, "{report}");
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0, "{report}");
+}
+
+#[test]
+fn packed_and_loose_objects_give_the_same_report() {
+    let dir = repo_with_history();
+    let loose = history_json(dir.path(), &["--all-locations"]);
+    // Deltified packs are read by the pack-order traversal, not by lookups.
+    git(dir.path(), &["repack", "-adq", "--depth=10", "--window=10"]);
+    assert!(
+        std::fs::read_dir(dir.path().join(".git/objects/pack"))
+            .unwrap()
+            .any(|e| e.unwrap().path().extension().is_some_and(|x| x == "pack"))
+    );
+    let packed = history_json(dir.path(), &["--all-locations"]);
+    assert_eq!(loose["findings"], packed["findings"]);
+    assert_eq!(
+        loose["stats"]["files_scanned"],
+        packed["stats"]["files_scanned"]
+    );
+    assert_eq!(packed["errors"].as_array().unwrap().len(), 0, "{packed}");
+}
