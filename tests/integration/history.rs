@@ -403,3 +403,19 @@ fn packed_and_loose_objects_give_the_same_report() {
     );
     assert_eq!(packed["errors"].as_array().unwrap().len(), 0, "{packed}");
 }
+
+#[test]
+fn a_broken_reference_is_named_and_the_rest_is_scanned() {
+    let dir = repo_with_history();
+    write(
+        dir.path(),
+        ".git/refs/heads/broken",
+        "1111111111111111111111111111111111111111\n",
+    );
+    leakhound()
+        .args(["scan", "history"])
+        .current_dir(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("refs/heads/broken"));
+}

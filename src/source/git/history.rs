@@ -75,7 +75,7 @@ struct Introduction {
 struct Introductions {
     by_blob: HashMap<ObjectId, Vec<Introduction>>,
     submodules: HashSet<ObjectId>,
-    errors: Vec<(String, String)>,
+    errors: Problems,
     /// Commits whose parents are missing (a shallow clone's boundary).
     boundary: u64,
 }
@@ -105,24 +105,40 @@ fn resolve(repo: &gix::Repository, revisions: &[String]) -> Result<Vec<ObjectId>
         .collect()
 }
 
-/// Every commit any reference (branches, tags, remotes, stash, HEAD) reaches.
-fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>, GitError> {
+/// Problems met along the way, as (object named, what went wrong).
+type Problems = Vec<(String, String)>;
+
+/// Every commit any reference (branches, tags, remotes, stash, HEAD) reaches,
+/// and the references that could not be read, named.
+fn all_ref_tips(repo: &gix::Repository) -> Result<(Vec<ObjectId>, Problems), GitError> {
     let refs_error = |e: &dyn std::fmt::Display| GitError::Object {
         id: "refs".into(),
         message: e.to_string(),
     };
     let mut tips = Vec::new();
+    let mut problems = Vec::new();
     let platform = repo.references().map_err(|e| refs_error(&e))?;
     for reference in platform.all().map_err(|e| refs_error(&e))? {
-        let Ok(mut reference) = reference else {
-            continue;
+        let mut reference = match reference {
+            Ok(reference) => reference,
+            Err(e) => {
+                problems.push(("refs".to_string(), format!("unreadable reference: {e}")));
+                continue;
+            }
         };
-        // Refs to trees or blobs (rare) carry no history; skip them.
-        if let Ok(id) = reference.peel_to_id()
-            && let Ok(object) = id.object()
-            && let Ok(commit) = object.peel_to_kind(gix::object::Kind::Commit)
-        {
-            tips.push(commit.id);
+        let name = reference.name().as_bstr().to_string();
+        let peeled = reference
+            .peel_to_id()
+            .map_err(|e| e.to_string())
+            .and_then(|id| id.object().map_err(|e| e.to_string()));
+        match peeled {
+            // Refs to trees or blobs (rare) carry no commits to walk.
+            Ok(object) => {
+                if let Ok(commit) = object.peel_to_kind(gix::object::Kind::Commit) {
+                    tips.push(commit.id);
+                }
+            }
+            Err(message) => problems.push((format!("ref {name}"), message)),
         }
     }
     if let Ok(head) = repo.head_id() {
@@ -130,7 +146,7 @@ fn all_ref_tips(repo: &gix::Repository) -> Result<Vec<ObjectId>, GitError> {
     }
     tips.sort();
     tips.dedup();
-    Ok(tips)
+    Ok((tips, problems))
 }
 
 /// Scans the history selected by `selection`.
@@ -141,10 +157,10 @@ pub fn scan_history(
     options: &HistoryOptions,
     progress: &HistoryProgress,
 ) -> Result<ScanOutcome, GitError> {
-    let tips = if selection.tips.is_empty() {
+    let (tips, ref_problems) = if selection.tips.is_empty() {
         all_ref_tips(repo)?
     } else {
-        resolve(repo, &selection.tips)?
+        (resolve(repo, &selection.tips)?, Vec::new())
     };
     let hidden = resolve(repo, &selection.hidden)?;
     let commit_ids: Vec<ObjectId> = if tips.is_empty() {
@@ -176,7 +192,7 @@ pub fn scan_history(
     let shared = repo.clone().into_sync();
     let (commits, introductions) = find_introductions(&shared, &commit_ids, progress);
     let mut outcome = ScanOutcome::default();
-    for (object, message) in &introductions.errors {
+    for (object, message) in ref_problems.iter().chain(&introductions.errors) {
         outcome.error(object.clone(), message.clone());
     }
     for _ in &introductions.submodules {
