@@ -52,6 +52,10 @@ pub struct HistoryArgs {
     #[arg(long)]
     no_progress: bool,
 
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+
     #[command(flatten)]
     output: OutputArgs,
 
@@ -146,6 +150,17 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         scan_binary: args.limits.scan_binary,
         no_dedup: args.no_dedup,
         all_locations: args.all_locations,
+        threads: args.threads,
+    };
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            print_error(format!("cannot start worker threads: {e}"));
+            return ExitStatus::Error;
+        }
     };
     let progress = HistoryProgress::default();
     let show_progress = !args.no_progress && std::io::stderr().is_terminal();
@@ -154,7 +169,12 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         if show_progress {
             scope.spawn(|| draw_progress(&progress, &done, started));
         }
-        let result = scan_history(&engine, &repo, &selection, &options, &progress);
+        // A repository handle is not Sync; the pool gets the shareable form.
+        let shared = repo.clone().into_sync();
+        let result = pool.install(|| {
+            let repo = shared.to_thread_local();
+            scan_history(&engine, &repo, &selection, &options, &progress)
+        });
         done.store(true, Ordering::Relaxed);
         result
     });

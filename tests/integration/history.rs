@@ -200,8 +200,15 @@ fn output_is_the_same_on_one_and_many_threads() {
     let dir = repo_with_history();
     let run = |threads: &str| {
         let output = leakhound()
-            .args(["scan", "history", "-f", "jsonl", "--all-locations"])
-            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "scan",
+                "history",
+                "-f",
+                "jsonl",
+                "--all-locations",
+                "-j",
+                threads,
+            ])
             .current_dir(dir.path())
             .output()
             .unwrap();
@@ -210,6 +217,10 @@ fn output_is_the_same_on_one_and_many_threads() {
     let one = run("1");
     assert_eq!(one.lines().count(), 2);
     assert_eq!(one, run("4"));
+    // The same once the pack-order traversal is the one doing the reading.
+    git(dir.path(), &["repack", "-adq"]);
+    assert_eq!(one, run("1"));
+    assert_eq!(one, run("3"));
 }
 
 #[test]

@@ -44,6 +44,9 @@ pub struct HistoryOptions {
     pub no_dedup: bool,
     /// List every location of a secret, not just how many there are.
     pub all_locations: bool,
+    /// Threads for decoding packs (default: one per core); the rest of
+    /// the work runs on the current rayon pool.
+    pub threads: Option<usize>,
 }
 
 /// Live counters for a progress display.
@@ -549,7 +552,7 @@ fn scan_blobs(
             .extend(findings);
     };
 
-    let (seen, problems) = visit_packed_blobs(repo, blobs, |position, data| {
+    let (seen, problems) = visit_packed_blobs(repo, blobs, options.threads, |position, data| {
         scan_one(blobs[position], data)
     });
     let leftover: Vec<ObjectId> = blobs

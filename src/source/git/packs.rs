@@ -28,11 +28,12 @@ fn pack_indices(repo: &gix::Repository) -> Vec<PathBuf> {
 }
 
 /// Calls `visit(index, data)` for each wanted blob found in the packs, from
-/// several threads, at most once per blob. `wanted` must be sorted. Returns
+/// `threads` threads (default: one per core), at most once per blob. `wanted` must be sorted. Returns
 /// which wanted blobs were visited, and the packs that could not be read.
 pub fn visit_packed_blobs<V>(
     repo: &gix::Repository,
     wanted: &[ObjectId],
+    threads: Option<usize>,
     visit: V,
 ) -> (Vec<bool>, Vec<(String, String)>)
 where
@@ -71,7 +72,7 @@ where
                 // Objects are checked against their ids where they are used;
                 // a damaged object must not stop the rest of the pack.
                 check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
-                thread_limit: None,
+                thread_limit: threads,
                 alloc_limit_bytes: None,
             },
         );
