@@ -21,9 +21,20 @@ pub fn redact(finding: &mut Finding) {
         .chain(finding.parts.iter().map(|p| p.secret.clone()))
         .filter(|s| !s.is_empty())
         .collect();
-    for secret in &secrets {
-        finding.matched = finding.matched.replace(secret.as_str(), REDACTED);
-        finding.line_text = finding.line_text.replace(secret.as_str(), REDACTED);
+    // Commit messages are text people wrote; a secret can be pasted there too.
+    let mut texts: Vec<&mut String> = vec![&mut finding.matched, &mut finding.line_text];
+    if let Some(commit) = &mut finding.commit {
+        texts.push(&mut commit.message);
+    }
+    if let Some(history) = &mut finding.history {
+        texts.extend(history.locations.iter_mut().map(|l| &mut l.commit.message));
+    }
+    for text in texts {
+        for secret in &secrets {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), REDACTED);
+            }
+        }
     }
     finding.secret = REDACTED.to_string();
     for part in &mut finding.parts {

@@ -1,7 +1,7 @@
 //! The text report for people: one block per finding, then a summary.
 
 use super::ReportOptions;
-use super::mask::{REDACTED, mask};
+use super::mask::{REDACTED, mask, redact};
 use super::sanitize::escape_control;
 use crate::engine::finding::Finding;
 use crate::rules::schema::Severity;
@@ -41,7 +41,14 @@ pub fn write(
 ) -> io::Result<()> {
     let paint = Paint { on: options.color };
     for finding in &outcome.findings {
-        write_finding(finding, options, &paint, out)?;
+        if options.redact {
+            // Everything a finding carries, commit messages included.
+            let mut redacted = finding.clone();
+            redact(&mut redacted);
+            write_finding(&redacted, options, &paint, out)?;
+        } else {
+            write_finding(finding, options, &paint, out)?;
+        }
     }
     write_summary(outcome, &paint, out)
 }

@@ -430,3 +430,31 @@ fn a_broken_reference_is_named_and_the_rest_is_scanned() {
         .code(1)
         .stderr(predicate::str::contains("refs/heads/broken"));
 }
+
+#[test]
+fn redact_also_covers_commit_messages() {
+    let dir = repo_with_history();
+    write(dir.path(), "late.env", "LATE=tok_LATElateLATElate\n");
+    git(dir.path(), &["add", "."]);
+    commit_on_day(dir.path(), 5, "add tok_LATElateLATElate for the demo");
+    for format in ["json", "text"] {
+        let output = leakhound()
+            .args([
+                "scan",
+                "history",
+                "--redact",
+                "--all-locations",
+                "-f",
+                format,
+            ])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(!text.contains("tok_LATElate"), "{format}: {text}");
+            assert!(!text.contains(TEST_SECRET), "{format}: {text}");
+        }
+    }
+}
