@@ -458,3 +458,37 @@ fn redact_also_covers_commit_messages() {
         }
     }
 }
+
+#[test]
+fn a_missing_commit_cuts_the_walk_but_the_rest_is_scanned() {
+    let dir = repo_with_history();
+    let root = String::from_utf8(
+        std::process::Command::new("git")
+            .args(["rev-list", "--max-parents=0", "HEAD"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    std::fs::remove_file(
+        dir.path()
+            .join(format!(".git/objects/{}/{}", &root[..2], &root[2..])),
+    )
+    .unwrap();
+    let output = leakhound()
+        .args(["scan", "history", "-f", "json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report = parse_json(&output.stdout);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 2, "{report}");
+    assert!(report["stats"]["errors"].as_u64().unwrap() >= 1, "{report}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(&root[..12]),
+        "{output:?}"
+    );
+}

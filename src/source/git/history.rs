@@ -166,9 +166,9 @@ pub fn scan_history(
         (resolve(repo, &selection.tips)?, Vec::new())
     };
     let hidden = resolve(repo, &selection.hidden)?;
-    let commit_ids: Vec<ObjectId> = if tips.is_empty() {
-        Vec::new() // an empty repository
-    } else {
+    let mut walk_problems = Problems::new();
+    let mut commit_ids: Vec<ObjectId> = Vec::new();
+    if !tips.is_empty() {
         let walk = repo
             .rev_walk(tips)
             .with_hidden(hidden)
@@ -177,25 +177,30 @@ pub fn scan_history(
                 id: "commit graph".into(),
                 message: e.to_string(),
             })?;
-        let mut ids = Vec::new();
         for info in walk {
             match info {
-                Ok(info) => ids.push(info.id),
+                Ok(info) => commit_ids.push(info.id),
                 Err(e) => {
-                    return Err(GitError::Object {
-                        id: "commit graph".into(),
-                        message: e.to_string(),
-                    });
+                    // A missing or corrupt commit ends the walk there; what
+                    // was reached so far is still scanned, and the cut said.
+                    walk_problems.push((
+                        "commit graph".into(),
+                        format!("the walk stopped early, older history was not scanned: {e}"),
+                    ));
+                    break;
                 }
             }
         }
-        ids
-    };
+    }
 
     let shared = repo.clone().into_sync();
     let (commits, introductions) = find_introductions(&shared, &commit_ids, progress);
     let mut outcome = ScanOutcome::default();
-    for (object, message) in ref_problems.iter().chain(&introductions.errors) {
+    for (object, message) in ref_problems
+        .iter()
+        .chain(&walk_problems)
+        .chain(&introductions.errors)
+    {
         outcome.error(object.clone(), message.clone());
     }
     for _ in &introductions.submodules {
