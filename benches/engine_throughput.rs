@@ -55,7 +55,7 @@ fn generate(seed: u64, secrets: bool) -> Vec<Vec<u8>> {
         while file.len() < FILE_SIZE {
             file.push_str(rng.pick(LINES));
             file.push('\n');
-            if secrets && rng.next() % 2000 == 0 {
+            if secrets && rng.next().is_multiple_of(2000) {
                 file.push_str("AWS_ACCESS_KEY_ID=AKIAZ2X7QW4LMN3PR5TY\n");
             }
         }

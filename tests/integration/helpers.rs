@@ -39,6 +39,22 @@ pub fn git(dir: &Path, args: &[&str]) {
     );
 }
 
+/// A git command's trimmed standard output (for reading, not for fixtures).
+pub fn git_output(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?} failed");
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
+}
+
+/// Deletes a loose object: a damaged repository.
+pub fn remove_loose_object(repo: &Path, id: &str) {
+    std::fs::remove_file(repo.join(format!(".git/objects/{}/{}", &id[..2], &id[2..]))).unwrap();
+}
+
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// A GitHub-style token: prefix, 30 base62 chars from `seed`, base62 CRC32.

@@ -169,29 +169,14 @@ fn since_commit_scans_only_what_later_commits_introduced() {
 fn every_blob_is_scanned_once() {
     let dir = repo_with_history();
     let report = history_json(dir.path(), &[]);
-    // README, config v1, v2, backup (same blob as no file: differs), the
-    // env version of config, deploy.sh, .leakhound.toml.
-    let unique_blobs = String::from_utf8(
-        std::process::Command::new("git")
-            .args(["rev-list", "--objects", "--all"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .lines()
-    .filter(|l| {
-        let id = l.split(' ').next().unwrap();
-        let kind = std::process::Command::new("git")
-            .args(["cat-file", "-t", id])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-            .stdout;
-        kind == b"blob\n"
-    })
-    .count();
+    // What git itself counts as the distinct blobs every ref reaches.
+    let unique_blobs = git_output(dir.path(), &["rev-list", "--objects", "--all"])
+        .lines()
+        .filter(|line| {
+            let id = line.split(' ').next().unwrap();
+            git_output(dir.path(), &["cat-file", "-t", id]) == "blob"
+        })
+        .count();
     assert_eq!(report["stats"]["files_scanned"], unique_blobs as u64);
 }
 
@@ -274,23 +259,8 @@ fn shallow_clones_say_history_is_cut() {
 #[test]
 fn missing_objects_are_named_and_the_scan_completes() {
     let dir = repo_with_history();
-    // Delete the loose object of the README blob: a damaged repository.
-    let id = String::from_utf8(
-        std::process::Command::new("git")
-            .args(["rev-parse", "HEAD:README.md"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    std::fs::remove_file(
-        dir.path()
-            .join(format!(".git/objects/{}/{}", &id[..2], &id[2..])),
-    )
-    .unwrap();
+    let id = git_output(dir.path(), &["rev-parse", "HEAD:README.md"]);
+    remove_loose_object(dir.path(), &id);
     leakhound()
         .args(["scan", "history"])
         .current_dir(dir.path())
@@ -462,22 +432,8 @@ fn redact_also_covers_commit_messages() {
 #[test]
 fn a_missing_commit_cuts_the_walk_but_the_rest_is_scanned() {
     let dir = repo_with_history();
-    let root = String::from_utf8(
-        std::process::Command::new("git")
-            .args(["rev-list", "--max-parents=0", "HEAD"])
-            .current_dir(dir.path())
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    std::fs::remove_file(
-        dir.path()
-            .join(format!(".git/objects/{}/{}", &root[..2], &root[2..])),
-    )
-    .unwrap();
+    let root = git_output(dir.path(), &["rev-list", "--max-parents=0", "HEAD"]);
+    remove_loose_object(dir.path(), &root);
     let output = leakhound()
         .args(["scan", "history", "-f", "json"])
         .current_dir(dir.path())
