@@ -10,9 +10,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir=$(cd "${1:?usage: compare_dir.sh DIR [RUNS]}" && pwd)
 runs=${2:-5}
-source "$here/fetch_peers.sh"
-(cd "$here/.." && cargo build --release -q)
-LEAKHOUND="$here/../target/release/leakhound"
+source "$here/tools.sh"
 
 echo "tree: $dir ($(du -sh "$dir" | cut -f1), $(find "$dir" -type f | wc -l) files), $(nproc) cores, median of $runs"
 python3 "$here/timeit.py" "$runs" \

@@ -12,9 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo=$(cd "${1:?usage: compare_history.sh REPO [RUNS]}" && pwd)
 runs=${2:-3}
-source "$here/fetch_peers.sh"
-(cd "$here/.." && cargo build --release -q)
-LEAKHOUND="$here/../target/release/leakhound"
+source "$here/tools.sh"
 
 echo "repo: $repo ($(git -C "$repo" rev-list --all | wc -l) commits, $(git -C "$repo" count-objects -vH | awk '/size-pack/ {print $2, $3}') packed), $(nproc) cores, median of $runs"
 python3 "$here/timeit.py" "$runs" \

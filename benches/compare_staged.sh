@@ -12,9 +12,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo=$(cd "${1:?usage: compare_staged.sh REPO [RUNS]}" && pwd)
 runs=${2:-11}
-source "$here/fetch_peers.sh"
-(cd "$here/.." && cargo build --release -q)
-LEAKHOUND="$here/../target/release/leakhound"
+source "$here/tools.sh"
 
 cd "$repo"
 mapfile -t files < <(git ls-files | awk 'NR % 997 == 1' | head -n 5)

@@ -170,11 +170,9 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
             scope.spawn(|| draw_progress(&progress, &done, started));
         }
         // A repository handle is not Sync; the pool gets the shareable form.
-        let shared = repo.clone().into_sync();
-        let result = pool.install(|| {
-            let repo = shared.to_thread_local();
-            scan_history(&engine, &repo, &selection, &options, &progress)
-        });
+        let shared = repo.into_sync();
+        let result =
+            pool.install(|| scan_history(&engine, &shared, &selection, &options, &progress));
         done.store(true, Ordering::Relaxed);
         result
     });

@@ -220,7 +220,8 @@ impl Engine {
         {
             return None;
         }
-        let lines = &input[bounded_line_start(input, start)..bounded_line_end(input, end)];
+        let (first, last) = bounded_lines(input, start, end);
+        let lines = &input[first..last];
         if INLINE_ALLOW_MARKERS
             .iter()
             .any(|marker| memchr::memmem::find(lines, marker).is_some())
@@ -310,39 +311,46 @@ fn merge_windows(
 fn window_around(input: &[u8], rule: &Rule, hit: &KeywordHit) -> (usize, usize) {
     let floor = hit.start.saturating_sub(MAX_WINDOW_REACH);
     let ceiling = hit.end.saturating_add(MAX_WINDOW_REACH).min(input.len());
-    let previous_newline =
-        |at: usize| memchr::memrchr(b'\n', &input[floor..at]).map(|nl| floor + nl);
-    let next_newline = |at: usize| memchr::memchr(b'\n', &input[at..ceiling]).map(|nl| at + nl);
-
-    let mut start = previous_newline(hit.start).map_or(floor, |nl| nl + 1);
+    let mut start = line_start_above(input, hit.start, floor);
     for _ in 0..rule.window.lines_before {
         if start <= floor {
             break;
         }
-        start = previous_newline(start - 1).map_or(floor, |nl| nl + 1);
+        start = line_start_above(input, start - 1, floor);
     }
-    let mut end = next_newline(hit.end).unwrap_or(ceiling);
+    let mut end = line_end_below(input, hit.end, ceiling);
     for _ in 0..rule.window.lines_after {
         if end >= ceiling {
             break;
         }
-        end = next_newline(end + 1).unwrap_or(ceiling);
+        end = line_end_below(input, end + 1, ceiling);
     }
     (start, end)
 }
 
-/// The start of the line containing `at`, looking back at most
-/// `MAX_WINDOW_REACH` bytes.
-fn bounded_line_start(input: &[u8], at: usize) -> usize {
-    let floor = at.saturating_sub(MAX_WINDOW_REACH);
+/// The start of the line containing `at`, or `floor` if the line starts
+/// before it.
+fn line_start_above(input: &[u8], at: usize, floor: usize) -> usize {
     memchr::memrchr(b'\n', &input[floor..at]).map_or(floor, |nl| floor + nl + 1)
 }
 
-/// The end of the line containing `at`, looking ahead at most
-/// `MAX_WINDOW_REACH` bytes.
-fn bounded_line_end(input: &[u8], at: usize) -> usize {
-    let ceiling = at.saturating_add(MAX_WINDOW_REACH).min(input.len());
+/// The end (the `\n`) of the line containing `at`, or `ceiling` if the line
+/// ends after it.
+fn line_end_below(input: &[u8], at: usize, ceiling: usize) -> usize {
     memchr::memchr(b'\n', &input[at..ceiling]).map_or(ceiling, |nl| at + nl)
+}
+
+/// The bounds of the line(s) holding `start..end`, reaching at most
+/// `MAX_WINDOW_REACH` beyond them.
+fn bounded_lines(input: &[u8], start: usize, end: usize) -> (usize, usize) {
+    (
+        line_start_above(input, start, start.saturating_sub(MAX_WINDOW_REACH)),
+        line_end_below(
+            input,
+            end,
+            end.saturating_add(MAX_WINDOW_REACH).min(input.len()),
+        ),
+    )
 }
 
 /// Whether a match contains one of its rule's keywords. Both match modes
@@ -373,8 +381,7 @@ fn contains_stopword(secret: &[u8], stopwords: &[String]) -> bool {
 
 /// The line where a match starts, trimmed to a bounded slice around it.
 fn context_line(input: &[u8], start: usize, end: usize) -> String {
-    let first = bounded_line_start(input, start);
-    let last = bounded_line_end(input, start);
+    let (first, last) = bounded_lines(input, start, start);
     let from = first.max(start.saturating_sub(MAX_LINE_TEXT / 2));
     let to = last.min(end.max(start).saturating_add(MAX_LINE_TEXT / 2));
     lossy(&input[from..to.max(from)])

@@ -153,13 +153,18 @@ fn all_ref_tips(repo: &gix::Repository) -> Result<(Vec<ObjectId>, Problems), Git
 }
 
 /// Scans the history selected by `selection`.
+/// Takes the shareable form of the repository: the work fans out to the
+/// current rayon pool, each worker with a handle of its own.
 pub fn scan_history(
     engine: &Engine,
-    repo: &gix::Repository,
+    shared: &gix::ThreadSafeRepository,
     selection: &HistorySelection,
     options: &HistoryOptions,
     progress: &HistoryProgress,
 ) -> Result<ScanOutcome, GitError> {
+    // No object cache on this handle: it walks refs and commits once and
+    // hands packs to the traversal, so a cache would only cost memory.
+    let repo = &shared.to_thread_local();
     let (tips, ref_problems) = if selection.tips.is_empty() {
         all_ref_tips(repo)?
     } else {
@@ -193,8 +198,7 @@ pub fn scan_history(
         }
     }
 
-    let shared = repo.clone().into_sync();
-    let (commits, introductions) = find_introductions(&shared, &commit_ids, progress);
+    let (commits, introductions) = find_introductions(shared, &commit_ids, progress);
     let mut outcome = ScanOutcome::default();
     for (object, message) in ref_problems
         .iter()
@@ -226,7 +230,7 @@ pub fn scan_history(
         .blobs_total
         .store(blobs.len() as u64, Ordering::Relaxed);
 
-    let (scanned, mut blob_findings) = scan_blobs(engine, repo, &shared, &blobs, options, progress);
+    let (scanned, mut blob_findings) = scan_blobs(engine, repo, shared, &blobs, options, progress);
     // Threads finish in any order; attribution below must not depend on it.
     blob_findings.sort_by(|(a, f), (b, g)| (a, f.sort_key()).cmp(&(b, g.sort_key())));
     outcome.merge(scanned);
@@ -320,10 +324,9 @@ fn commit_introductions(
         .map_err(|e| format!("cannot decode: {e}"))?;
     let tree = commit.tree();
     let author = commit.author().map_err(|e| e.to_string())?;
-    let time = author.time().map(|t| t.seconds).unwrap_or(0);
-    let date = author
-        .time()
-        .ok()
+    let signed = author.time().ok();
+    let time = signed.map_or(0, |t| t.seconds);
+    let date = signed
         .and_then(|t| t.format(gix::date::time::format::ISO8601_STRICT).ok())
         .unwrap_or_default();
     let meta = CommitMeta {
@@ -385,18 +388,14 @@ fn diff_tree(
         .iter()
         .map(|d| gix::objs::TreeRefIter::from_bytes(d, hash).peekable())
         .collect();
-    let decode_error =
-        |id: ObjectId| move |e: gix::objs::decode::Error| format!("tree {id}: cannot decode: {e}");
     let mut sub_parents = Vec::new();
     for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
-        let entry = entry.map_err(decode_error(tree))?;
+        let entry = entry.map_err(|e| tree_decode_error(tree, &e))?;
         let mut unchanged = false;
         sub_parents.clear();
         for (cursor, &parent) in cursors.iter_mut().zip(parents) {
             while let Some(next) = cursor.peek() {
-                let older = next
-                    .as_ref()
-                    .map_err(|e| format!("tree {parent}: cannot decode: {e}"))?;
+                let older = next.as_ref().map_err(|e| tree_decode_error(parent, e))?;
                 match tree_order(older, &entry) {
                     std::cmp::Ordering::Less => {
                         cursor.next();
@@ -456,6 +455,10 @@ fn tree_order(
     })
 }
 
+fn tree_decode_error(tree: ObjectId, error: &gix::objs::decode::Error) -> String {
+    format!("tree {tree}: cannot decode: {error}")
+}
+
 fn read_tree(repo: &gix::Repository, tree: ObjectId) -> Result<Vec<u8>, String> {
     repo.find_object(tree)
         .map(|object| object.detach().data)
@@ -470,7 +473,7 @@ fn tree_entries(repo: &gix::Repository, tree: ObjectId) -> Result<TreeEntries, S
         .map(|entry| {
             entry
                 .map(|e| (e.filename.to_owned(), e.mode, e.oid.to_owned()))
-                .map_err(|e| format!("tree {tree}: cannot decode: {e}"))
+                .map_err(|e| tree_decode_error(tree, &e))
         })
         .collect()
 }

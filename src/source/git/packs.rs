@@ -28,8 +28,9 @@ fn pack_indices(repo: &gix::Repository) -> Vec<PathBuf> {
 }
 
 /// Calls `visit(index, data)` for each wanted blob found in the packs, from
-/// `threads` threads (default: one per core), at most once per blob. `wanted` must be sorted. Returns
-/// which wanted blobs were visited, and the packs that could not be read.
+/// `threads` threads (default: one per core), at most once per blob.
+/// `wanted` must be sorted. Returns which wanted blobs were visited, and the
+/// packs that could not be read.
 pub fn visit_packed_blobs<V>(
     repo: &gix::Repository,
     wanted: &[ObjectId],
