@@ -63,6 +63,12 @@ pub struct RuleArgs {
     /// Rule config (default: .leakhound.toml at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Layers of base64, hex and percent-encoding to look through for
+    /// secrets that appear only encoded (0 turns decoding off).
+    #[arg(long, value_name = "N", default_value_t = crate::engine::decode::DEFAULT_DEPTH,
+          value_parser = clap::value_parser!(u8).range(0..=4))]
+    pub decode_depth: u8,
 }
 
 /// Which inputs are too big or too binary to scan.
@@ -219,7 +225,9 @@ pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {
             .find(|candidate| candidate.is_file())
     });
     match load_rule_set(config.as_deref()) {
-        Ok(rules) => Some(Engine::new(rules, MatchMode::Prefiltered)),
+        Ok(rules) => {
+            Some(Engine::new(rules, MatchMode::Prefiltered).with_decode_depth(args.decode_depth))
+        }
         Err(e) => {
             print_error(e);
             None

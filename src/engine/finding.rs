@@ -2,6 +2,7 @@
 //! `Finding` that pairs it with its rule's metadata and where the bytes came
 //! from.
 
+use super::decode::Encoding;
 use crate::rules::Rule;
 use crate::rules::schema::{Confidence, RemediationSpec, Severity};
 use serde::Serialize;
@@ -32,6 +33,9 @@ pub struct Detection {
     /// for reports that show the secret in context.
     pub line_text: String,
     pub parts: Vec<Part>,
+    /// The encodings the secret was found under, outermost first; empty
+    /// when it appeared as is.
+    pub encodings: Vec<Encoding>,
 }
 
 /// Which kind of source produced a finding.
@@ -119,6 +123,9 @@ pub struct Finding {
     pub remediation: RemediationSpec,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// Encodings the secret was found under, outermost first (JSON 1.1).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encodings: Vec<Encoding>,
     #[serde(skip)]
     pub line_text: String,
 }
@@ -144,6 +151,7 @@ impl Finding {
             history: None,
             remediation: rule.remediation.clone(),
             parts: detection.parts,
+            encodings: detection.encodings,
             line_text: detection.line_text,
         }
     }

@@ -7,8 +7,10 @@
 //! inline `leakhound:allow` markers) on each candidate.
 
 pub mod checksum;
+pub mod decode;
 pub mod entropy;
 pub mod finding;
+pub mod key_structure;
 pub mod location;
 pub mod prefilter;
 
@@ -61,6 +63,8 @@ pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
     mode: MatchMode,
+    /// How many layers of encoding to look through; 0 turns decoding off.
+    decode_depth: u8,
 }
 
 impl Engine {
@@ -70,7 +74,15 @@ impl Engine {
             rules,
             prefilter,
             mode,
+            decode_depth: decode::DEFAULT_DEPTH,
         }
+    }
+
+    /// Sets how many layers of base64, hex or percent-encoding to look
+    /// through (0: none).
+    pub fn with_decode_depth(mut self, depth: u8) -> Engine {
+        self.decode_depth = depth;
+        self
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -80,7 +92,11 @@ impl Engine {
     /// Finds every secret in `input`. `path` (relative to the scan root)
     /// selects path-limited rules; `None` for stdin.
     pub fn scan(&self, input: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Detection> {
-        self.scan_in_mode(self.mode, input, path, scratch)
+        let mut detections = self.scan_in_mode(self.mode, input, path, scratch);
+        if self.decode_depth > 0 {
+            self.scan_encoded(input, path, self.decode_depth, &mut detections);
+        }
+        detections
     }
 
     /// Like `scan`, in the given mode regardless of the engine's own.
@@ -280,6 +296,7 @@ impl Engine {
                             secret: lossy(&input[s..e]),
                         })
                         .collect(),
+                    encodings: Vec::new(),
                 }
             })
             .collect()

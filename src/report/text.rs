@@ -114,6 +114,10 @@ fn write_finding(
         paint.wrap("2", &format!("{:>5} |", finding.line)),
         escape_control(line.trim_end())
     )?;
+    if !finding.encodings.is_empty() {
+        let chain: Vec<&str> = finding.encodings.iter().map(|e| e.name()).collect();
+        writeln!(out, "  decoded from: {}", chain.join(" > "))?;
+    }
     if !finding.parts.is_empty() {
         for part in &finding.parts {
             writeln!(

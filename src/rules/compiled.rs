@@ -72,6 +72,13 @@ impl Rule {
             entropy: spec.entropy,
             // Unknown names are rejected by validation before a rule is built.
             checksum: spec.checksum.as_deref().and_then(Checksum::from_name),
+            // A candidate reaches a report only after passing the rule's
+            // validator, which makes it certain.
+            confidence: if spec.checksum.is_some() {
+                Confidence::High
+            } else {
+                spec.confidence
+            },
             allow_regexes: spec.allow.regexes,
             allow_line_regexes: spec.allow.line_regexes,
             allow_stopwords: spec
@@ -84,7 +91,6 @@ impl Rule {
             path_exclude: spec.paths.exclude,
             window: spec.window,
             severity: spec.severity,
-            confidence: spec.confidence,
             tags: spec.tags,
             remediation: spec.remediation,
             examples: spec.examples,
@@ -100,6 +106,12 @@ impl Rule {
             .get_or_init(|| self.compile())
             .as_ref()
             .map_err(String::as_str)
+    }
+
+    /// Whether this is a generic rule (keyword + assignment + entropy)
+    /// rather than one for a provider's own format.
+    pub fn is_generic(&self) -> bool {
+        self.tags.iter().any(|tag| tag == "generic")
     }
 
     /// Whether the rule's matchers have been compiled (for tests of laziness).

@@ -74,7 +74,7 @@ fn json_report_follows_the_contract() {
         .stdout
         .clone();
     let report = parse_json(&output);
-    assert_eq!(report["version"], "1.0");
+    assert_eq!(report["version"], "1.1");
     assert_eq!(report["tool"]["name"], "leakhound");
     assert_eq!(report["stats"]["files_scanned"], 3);
     let findings = report["findings"].as_array().unwrap();

@@ -1,0 +1,336 @@
+//! Secrets that appear only encoded: runs of base64 (standard or URL-safe),
+//! hex and percent-encoding are decoded and scanned again, to a bounded
+//! depth and a bounded cost. A detection inside decoded text is reported at
+//! the encoded run's place in the original, with the chain of encodings.
+
+use super::checksum::decode_base64_any;
+use super::finding::Detection;
+use super::location::LineIndex;
+use super::{Engine, INLINE_ALLOW_MARKERS, Scratch, bounded_lines, context_line};
+use serde::Serialize;
+
+/// An encoding a secret was found under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    Base64,
+    Hex,
+    Percent,
+}
+
+impl Encoding {
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Hex => "hex",
+            Encoding::Percent => "percent",
+        }
+    }
+}
+
+/// How deep decoding goes by default: base64 inside base64 is common
+/// (a Kubernetes Secret holding a base64 docker config), deeper is not.
+pub const DEFAULT_DEPTH: u8 = 2;
+
+/// The shortest run worth decoding: 20 base64 characters hold 15 bytes,
+/// less than any credential leakhound has a rule for.
+const MIN_BASE64_RUN: usize = 20;
+/// Hex needs twice the characters of the bytes it holds.
+const MIN_HEX_RUN: usize = 32;
+/// Runs longer than this (embedded images, fonts, archives) are not
+/// decoded: a secret is never megabytes long, and the cost must stay bounded.
+const MAX_RUN: usize = 256 * 1024;
+/// Total decoded bytes per blob and depth, so a file made of base64 costs
+/// at most a constant factor more than any other file.
+const MAX_DECODED_PER_BLOB: usize = 8 * 1024 * 1024;
+
+const BASE64: u8 = 1;
+const HEX: u8 = 2;
+const URL_CHAR: u8 = 4;
+
+/// Byte classes: what a byte may be part of.
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = 0;
+        if c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_' {
+            class |= BASE64;
+        }
+        if c.is_ascii_hexdigit() {
+            class |= HEX;
+        }
+        if c.is_ascii_alphanumeric() || matches!(c, b'%' | b'.' | b'_' | b'~' | b'-' | b'+') {
+            class |= URL_CHAR;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+/// An encoded run in a blob and what it decodes to.
+struct DecodedRun {
+    start: usize,
+    end: usize,
+    encoding: Encoding,
+    bytes: Vec<u8>,
+}
+
+impl Engine {
+    /// Adds to `detections` what the encoded runs of `input` hide, `depth`
+    /// levels deep. Generic matches of the encoded text itself are dropped
+    /// where the decoded text gave a finding: the decoded one says more.
+    pub(super) fn scan_encoded(
+        &self,
+        input: &[u8],
+        path: Option<&str>,
+        depth: u8,
+        detections: &mut Vec<Detection>,
+    ) {
+        let found = self.decoded_detections(input, path, depth);
+        if found.is_empty() {
+            return;
+        }
+        detections.retain(|direct| {
+            !self.rules.rules[direct.rule].is_generic()
+                || !found
+                    .iter()
+                    .any(|d| d.start < direct.end && direct.start < d.end)
+        });
+        detections.extend(found);
+        detections.sort_by_key(|d| (d.start, d.end, d.rule));
+    }
+
+    /// Detections inside the decoded runs of `input`, positioned on the runs.
+    fn decoded_detections(&self, input: &[u8], path: Option<&str>, depth: u8) -> Vec<Detection> {
+        let runs = encoded_runs(input);
+        if runs.is_empty() {
+            return Vec::new();
+        }
+        let mut lines = LineIndex::new(input);
+        let mut scratch = Scratch::default();
+        let mut found = Vec::new();
+        for run in runs {
+            let (first, last) = bounded_lines(input, run.start, run.end);
+            if INLINE_ALLOW_MARKERS
+                .iter()
+                .any(|marker| memchr::memmem::find(&input[first..last], marker).is_some())
+            {
+                continue;
+            }
+            let mut inner = self.scan_in_mode(self.mode, &run.bytes, path, &mut scratch);
+            if depth > 1 {
+                self.scan_encoded(&run.bytes, path, depth - 1, &mut inner);
+            }
+            if inner.is_empty() {
+                continue;
+            }
+            let begin = lines.position(run.start);
+            let finish = lines.position(run.end);
+            let line_text = line_with_run_hidden(input, &run);
+            for mut detection in inner {
+                detection.start = run.start;
+                detection.end = run.end;
+                detection.line = begin.line;
+                detection.column = begin.column;
+                detection.end_line = finish.line;
+                detection.end_column = finish.column;
+                detection.line_text = line_text.clone();
+                detection.encodings.insert(0, run.encoding);
+                found.push(detection);
+            }
+        }
+        found
+    }
+}
+
+/// The context line of a run with the encoded text replaced by a label:
+/// reports mask or redact the decoded secret, and would miss its encoding.
+fn line_with_run_hidden(input: &[u8], run: &DecodedRun) -> String {
+    let (first, last) = bounded_lines(input, run.start, run.start);
+    let label = format!("[{} chars of {}]", run.end - run.start, run.encoding.name());
+    let mut line = input[first..run.start].to_vec();
+    line.extend(label.as_bytes());
+    line.extend(&input[run.end.min(last)..last]);
+    let label_start = run.start - first;
+    context_line(&line, label_start, label_start + label.len())
+}
+
+/// Every run of `input` that decodes to text, within the cost bounds.
+fn encoded_runs(input: &[u8]) -> Vec<DecodedRun> {
+    let mut runs = Vec::new();
+    let mut budget = MAX_DECODED_PER_BLOB;
+    let mut at = 0;
+    while at < input.len() && budget > 0 {
+        if CLASSES[input[at] as usize] & BASE64 == 0 {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        let mut all_hex = true;
+        while at < input.len() {
+            let class = CLASSES[input[at] as usize];
+            if class & BASE64 == 0 {
+                break;
+            }
+            all_hex &= class & HEX != 0;
+            at += 1;
+        }
+        let mut end = at;
+        while end < input.len() && end - at < 2 && input[end] == b'=' {
+            end += 1;
+        }
+        let length = at - start;
+        if !(MIN_BASE64_RUN..=MAX_RUN).contains(&length) {
+            continue;
+        }
+        let decoded = if all_hex {
+            (length >= MIN_HEX_RUN && length.is_multiple_of(2))
+                .then(|| decode_hex(&input[start..at]))
+                .map(|bytes| (Encoding::Hex, bytes))
+        } else {
+            decode_base64_any(&input[start..end]).map(|bytes| (Encoding::Base64, bytes))
+        };
+        if let Some((encoding, bytes)) = decoded
+            && looks_like_text(&bytes)
+        {
+            budget = budget.saturating_sub(bytes.len());
+            runs.push(DecodedRun {
+                start,
+                end: if encoding == Encoding::Base64 {
+                    end
+                } else {
+                    at
+                },
+                encoding,
+                bytes,
+            });
+        }
+    }
+    if memchr::memchr(b'%', input).is_some() {
+        percent_runs(input, &mut runs);
+        runs.sort_by_key(|r| r.start);
+    }
+    runs
+}
+
+/// Runs of URL characters holding at least one `%XX` escape of a byte that
+/// matters in a secret (anything but a plain letter or digit), decoded.
+fn percent_runs(input: &[u8], runs: &mut Vec<DecodedRun>) {
+    let mut at = 0;
+    while let Some(offset) = memchr::memchr(b'%', &input[at..]) {
+        let percent = at + offset;
+        let mut start = percent;
+        while start > 0 && CLASSES[input[start - 1] as usize] & URL_CHAR != 0 {
+            start -= 1;
+        }
+        let mut end = percent;
+        while end < input.len() && CLASSES[input[end] as usize] & URL_CHAR != 0 {
+            end += 1;
+        }
+        at = end.max(percent + 1);
+        if end - start < 16 || end - start > MAX_RUN {
+            continue;
+        }
+        let bytes = decode_percent(&input[start..end]);
+        if bytes.len() < end - start && looks_like_text(&bytes) {
+            runs.push(DecodedRun {
+                start,
+                end,
+                encoding: Encoding::Percent,
+                bytes,
+            });
+        }
+    }
+}
+
+fn decode_hex(text: &[u8]) -> Vec<u8> {
+    text.chunks_exact(2)
+        .map(|pair| (hex_value(pair[0]) << 4) | hex_value(pair[1]))
+        .collect()
+}
+
+fn hex_value(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        _ => digit - b'A' + 10,
+    }
+}
+
+/// `%XX` escapes decoded; a `%` not followed by two hex digits stays as is.
+fn decode_percent(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'%'
+            && i + 2 < text.len()
+            && text[i + 1].is_ascii_hexdigit()
+            && text[i + 2].is_ascii_hexdigit()
+        {
+            out.push((hex_value(text[i + 1]) << 4) | hex_value(text[i + 2]));
+            i += 3;
+        } else {
+            out.push(text[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether decoded bytes are text worth scanning: long enough and nearly
+/// all printable ASCII or whitespace. Binary (images, ciphertext, hashes)
+/// fails within its first bytes.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    if bytes.len() < 8 {
+        return false;
+    }
+    let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\t' | b'\n' | b'\r');
+    if !bytes.iter().take(16).all(printable) {
+        return false;
+    }
+    let count = bytes.iter().filter(|b| printable(b)).count();
+    count * 100 >= bytes.len() * 97
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+
+    #[test]
+    fn finds_base64_and_hex_runs_that_decode_to_text() {
+        let secret = "token=tok_Zq3nR8vT1xY6wB0m";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
+        let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
+        let input = format!("a: {b64}\nb: {hex}\n");
+        let runs = encoded_runs(input.as_bytes());
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].encoding, Encoding::Base64);
+        assert_eq!(runs[0].bytes, secret.as_bytes());
+        assert_eq!(&input[runs[0].start..runs[0].end], b64);
+        assert_eq!(runs[1].encoding, Encoding::Hex);
+        assert_eq!(runs[1].bytes, secret.as_bytes());
+    }
+
+    #[test]
+    fn binary_and_short_runs_are_not_decoded() {
+        let binary = base64::engine::general_purpose::STANDARD.encode([
+            0u8, 159, 146, 150, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+        ]);
+        let sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let input = format!("{binary} {sha256} c2hvcnQ= getElementsByClassNameAndTag");
+        assert!(encoded_runs(input.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn percent_runs_decode_escapes() {
+        let input = b"url: https://h/?key=tok_Zq3nR8vT%2B1xY6wB0m&x=1";
+        let mut runs = Vec::new();
+        percent_runs(input, &mut runs);
+        assert_eq!(runs.len(), 1);
+        assert!(String::from_utf8_lossy(&runs[0].bytes).contains("tok_Zq3nR8vT+1xY6wB0m"));
+    }
+}
