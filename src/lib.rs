@@ -13,3 +13,4 @@ pub mod report;
 pub mod rules;
 pub mod scan;
 pub mod source;
+pub mod suppress;

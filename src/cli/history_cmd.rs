@@ -57,7 +57,7 @@ pub struct HistoryArgs {
     threads: Option<usize>,
 
     #[command(flatten)]
-    output: OutputArgs,
+    pub(super) output: OutputArgs,
 
     #[command(flatten)]
     rules: RuleArgs,
@@ -110,7 +110,7 @@ fn framework_pre_push_selection() -> Option<HistorySelection> {
 
 pub fn run(args: HistoryArgs) -> ExitStatus {
     let started = Instant::now();
-    let Some(RepoScan { repo, engine, .. }) = open_repo_scan(&args.repo, &args.rules, |path| {
+    let Some(RepoScan { repo, root, engine }) = open_repo_scan(&args.repo, &args.rules, |path| {
         format!("{path} is not inside a git repository; to scan files, run `leakhound scan {path}`")
     }) else {
         return ExitStatus::Error;
@@ -184,7 +184,7 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         }
     };
     outcome.finish(started.elapsed());
-    finish(&outcome, &args.output)
+    finish(&mut outcome, &args.output, &root)
 }
 
 /// Every remote-tracking branch, to hide what the remote already has.

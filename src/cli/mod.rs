@@ -1,8 +1,10 @@
 //! The command line: clap types, turned into validated configurations and
 //! run. The only module that knows about flags.
 
+mod baseline_cmd;
 mod history_cmd;
 mod hook_cmd;
+mod ignore_cmd;
 mod rules_cmd;
 mod scan_cmd;
 mod size;
@@ -50,6 +52,12 @@ enum Command {
     Rules(rules_cmd::RulesCommand),
     /// Install a git hook that runs leakhound before each commit (or push).
     InstallHook(hook_cmd::InstallHookArgs),
+    /// Write a baseline: a redacted report of today's findings that
+    /// `--baseline` leaves out of later scans.
+    #[command(subcommand)]
+    Baseline(baseline_cmd::BaselineCommand),
+    /// Stop reporting a secret: append an entry to .leakhoundignore.
+    Ignore(ignore_cmd::IgnoreArgs),
 }
 
 /// Parses the process arguments and runs the command.
@@ -70,6 +78,8 @@ pub fn run() -> ExitStatus {
         Command::Scan(args) => scan_cmd::run(*args),
         Command::Rules(command) => rules_cmd::run(command),
         Command::InstallHook(args) => hook_cmd::run(args),
+        Command::Baseline(command) => baseline_cmd::run(command),
+        Command::Ignore(args) => ignore_cmd::run(args),
     }
 }
 

@@ -48,6 +48,32 @@ pub struct ScanArgs {
     threads: Option<usize>,
 }
 
+impl ScanArgs {
+    /// The output flags of whichever scan these arguments run.
+    pub fn output_mut(&mut self) -> &mut OutputArgs {
+        match &mut self.target {
+            Some(ScanTarget::Staged(staged)) => &mut staged.output,
+            Some(ScanTarget::History(history)) => &mut history.output,
+            None => &mut self.output,
+        }
+    }
+}
+
+impl OutputArgs {
+    /// Turns these flags into those of a baseline: a redacted JSON report
+    /// (a baseline is meant to be committed), written to `default_path`
+    /// unless `--output` says where, and not itself filtered by a baseline.
+    pub fn make_baseline(&mut self, default_path: &Path) -> PathBuf {
+        self.format = FormatArg::Json;
+        self.redact = true;
+        self.show_secrets = false;
+        self.suppress.baseline = None;
+        self.output
+            .get_or_insert_with(|| default_path.to_path_buf())
+            .clone()
+    }
+}
+
 /// What else `scan` can look at.
 #[derive(Debug, Subcommand)]
 enum ScanTarget {
@@ -109,6 +135,26 @@ pub struct OutputArgs {
     /// Exit code when findings are reported.
     #[arg(long, value_name = "N", default_value_t = 1)]
     exit_code: u8,
+
+    #[command(flatten)]
+    suppress: SuppressArgs,
+}
+
+/// Which findings are left out of the report.
+#[derive(Debug, Args)]
+pub struct SuppressArgs {
+    /// Report only findings not in REPORT, an earlier `--format json` report
+    /// (see `leakhound baseline create`).
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
+
+    /// Ignore file (default: .leakhoundignore at the scan root, if present).
+    #[arg(long, value_name = "FILE")]
+    ignore_file: Option<PathBuf>,
+
+    /// List ignore-file entries that matched no finding.
+    #[arg(long)]
+    report_unused_ignores: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,7 +212,7 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
         stdin::scan_reader(&engine, std::io::stdin().lock())
     } else {
         let options = FsOptions {
-            roots: paths,
+            roots: paths.clone(),
             no_ignore: args.no_ignore,
             follow_symlinks: args.follow_symlinks,
             max_file_size: args.limits.max_file_size,
@@ -176,7 +222,8 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
         scan_paths(&engine, &options)
     };
     outcome.finish(started.elapsed());
-    finish(&outcome, &args.output)
+    let root = roots.first().copied().unwrap_or(Path::new("."));
+    finish(&mut outcome, &args.output, root)
 }
 
 /// A repository opened for scanning, its root folder (where the config is
@@ -235,8 +282,65 @@ pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {
     }
 }
 
-/// Reports problems on stderr, writes the report and picks the exit status.
-pub fn finish(outcome: &ScanOutcome, output: &OutputArgs) -> ExitStatus {
+/// Removes what the baseline and the ignore file cover, saying on stderr
+/// how many and which ignore entries expired or went unused.
+fn suppress_findings(
+    outcome: &mut ScanOutcome,
+    args: &SuppressArgs,
+    root: &Path,
+) -> Result<(), String> {
+    use crate::suppress::{self, baseline::Baseline, date::Date, ignore_file};
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let ignore_path = args.ignore_file.clone().or_else(|| {
+        let default = root.join(ignore_file::DEFAULT_NAME);
+        default.is_file().then_some(default)
+    });
+    let ignore = ignore_path
+        .as_deref()
+        .map(ignore_file::IgnoreFile::load)
+        .transpose()?;
+    if baseline.is_none() && ignore.is_none() {
+        return Ok(());
+    }
+    let report = suppress::apply(outcome, baseline.as_ref(), ignore.as_ref(), Date::today());
+    for warning in &report.warnings {
+        eprintln!("leakhound: warning: {warning}");
+    }
+    if report.by_baseline > 0 {
+        outcome.notes.push(format!(
+            "{} finding(s) left out: already in the baseline",
+            report.by_baseline
+        ));
+    }
+    if report.by_ignore_file > 0 {
+        outcome.notes.push(format!(
+            "{} finding(s) left out by the ignore file",
+            report.by_ignore_file
+        ));
+    }
+    if args.report_unused_ignores {
+        if report.unused.is_empty() {
+            outcome
+                .notes
+                .push("every ignore-file entry matched a finding".into());
+        }
+        for unused in report.unused {
+            outcome
+                .notes
+                .push(format!("unused ignore entry (matched nothing): {unused}"));
+        }
+    }
+    Ok(())
+}
+
+/// Applies the baseline and ignore file, reports problems on stderr,
+/// writes the report and picks the exit status. `root` is where the ignore
+/// file is looked for.
+pub fn finish(outcome: &mut ScanOutcome, output: &OutputArgs, root: &Path) -> ExitStatus {
+    if let Err(message) = suppress_findings(outcome, &output.suppress, root) {
+        print_error(message);
+        return ExitStatus::Error;
+    }
     for note in &outcome.notes {
         eprintln!("leakhound: note: {note}");
     }

@@ -21,7 +21,7 @@ pub struct StagedArgs {
     whole_files: bool,
 
     #[command(flatten)]
-    output: OutputArgs,
+    pub(super) output: OutputArgs,
 
     #[command(flatten)]
     rules: RuleArgs,
@@ -63,7 +63,7 @@ pub fn run(args: StagedArgs) -> ExitStatus {
     };
     let mut outcome = scan_staged(&engine, &repo, &changes, &options);
     outcome.finish(started.elapsed());
-    let status = finish(&outcome, &args.output);
+    let status = finish(&mut outcome, &args.output, &root);
     if !outcome.findings.is_empty() && args.output.format == FormatArg::Text {
         print_commit_advice(&outcome.findings, &root);
     }

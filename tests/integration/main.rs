@@ -7,3 +7,4 @@ mod history;
 mod rules_cmd;
 mod scan_fs;
 mod staged;
+mod suppression;
