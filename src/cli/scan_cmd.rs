@@ -136,8 +136,31 @@ pub struct OutputArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     exit_code: u8,
 
+    /// Also write the report in FORMAT to PATH; repeatable (e.g.
+    /// `--report sarif=leakhound.sarif --report json=report.json`).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_extra_report)]
+    extra_reports: Vec<(FormatArg, PathBuf)>,
+
     #[command(flatten)]
     suppress: SuppressArgs,
+}
+
+/// Parses `FORMAT=PATH` for `--report`.
+fn parse_extra_report(text: &str) -> Result<(FormatArg, PathBuf), String> {
+    let (format, path) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}`: expected FORMAT=PATH, e.g. sarif=leakhound.sarif"))?;
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("`{format}` is not a format; one of: {}", names.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{text}`: the path is empty"));
+    }
+    Ok((format, PathBuf::from(path)))
 }
 
 /// Which findings are left out of the report.
@@ -282,6 +305,31 @@ pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {
     }
 }
 
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Format {
+        match format {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Jsonl => Format::Jsonl,
+        }
+    }
+}
+
+/// Writes one report to a file, naming it in the error.
+fn write_report_file(
+    outcome: &ScanOutcome,
+    options: &ReportOptions,
+    path: &Path,
+) -> Result<(), String> {
+    std::fs::File::create(path)
+        .map(std::io::BufWriter::new)
+        .and_then(|mut file| {
+            write_report(outcome, options, &mut file)?;
+            file.flush()
+        })
+        .map_err(|e| format!("{}: cannot write report: {e}", path.display()))
+}
+
 /// Removes what the baseline and the ignore file cover, saying on stderr
 /// how many and which ignore entries expired or went unused.
 fn suppress_findings(
@@ -358,23 +406,24 @@ pub fn finish(outcome: &mut ScanOutcome, output: &OutputArgs, root: &Path) -> Ex
         ColorArg::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let options = ReportOptions {
-        format: match output.format {
-            FormatArg::Text => Format::Text,
-            FormatArg::Json => Format::Json,
-            FormatArg::Jsonl => Format::Jsonl,
-        },
+        format: output.format.into(),
         redact: output.redact,
         show_secrets: output.show_secrets,
         color,
     };
+    for (format, path) in &output.extra_reports {
+        let extra = ReportOptions {
+            format: (*format).into(),
+            color: false,
+            ..options
+        };
+        if let Err(message) = write_report_file(outcome, &extra, path) {
+            print_error(message);
+            return ExitStatus::Error;
+        }
+    }
     let written = match &output.output {
-        Some(path) => std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .and_then(|mut file| {
-                write_report(outcome, &options, &mut file)?;
-                file.flush()
-            })
-            .map_err(|e| format!("{}: cannot write report: {e}", path.display())),
+        Some(path) => write_report_file(outcome, &options, path),
         None => {
             let mut stdout = std::io::stdout().lock();
             write_report(outcome, &options, &mut stdout)

@@ -7,6 +7,7 @@
 //! inline `leakhound:allow` markers) on each candidate.
 
 pub mod checksum;
+pub mod companion;
 pub mod decode;
 pub mod entropy;
 pub mod finding;
@@ -65,16 +66,20 @@ pub struct Engine {
     mode: MatchMode,
     /// How many layers of encoding to look through; 0 turns decoding off.
     decode_depth: u8,
+    /// Per rule, the index of its companion rule (multi-part credentials).
+    companions: Vec<Option<usize>>,
 }
 
 impl Engine {
     pub fn new(rules: RuleSet, mode: MatchMode) -> Engine {
         let prefilter = Prefilter::new(&rules.rules);
+        let companions = companion::companion_indexes(&rules);
         Engine {
             rules,
             prefilter,
             mode,
             decode_depth: decode::DEFAULT_DEPTH,
+            companions,
         }
     }
 
@@ -96,6 +101,7 @@ impl Engine {
         if self.decode_depth > 0 {
             self.scan_encoded(input, path, self.decode_depth, &mut detections);
         }
+        companion::pair(&self.rules, &self.companions, &mut detections);
         detections
     }
 

@@ -3,7 +3,8 @@
 //! with the number of rules.
 
 use super::schema::{
-    Confidence, ExampleSpec, KeywordCase, RemediationSpec, RuleSpec, Severity, WindowSpec,
+    CompanionSpec, Confidence, ExampleSpec, KeywordCase, RemediationSpec, RuleSpec, Severity,
+    WindowSpec,
 };
 use crate::engine::checksum::Checksum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -35,6 +36,7 @@ pub struct Rule {
     pub path_include: Vec<String>,
     pub path_exclude: Vec<String>,
     pub window: WindowSpec,
+    pub companion: Option<CompanionSpec>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub tags: Vec<String>,
@@ -90,6 +92,7 @@ impl Rule {
             path_include: spec.paths.include,
             path_exclude: spec.paths.exclude,
             window: spec.window,
+            companion: spec.companion,
             severity: spec.severity,
             tags: spec.tags,
             remediation: spec.remediation,

@@ -200,6 +200,7 @@ fn rule_to_spec(rule: &Rule) -> RuleSpec {
             exclude: rule.path_exclude.clone(),
         },
         window: rule.window,
+        companion: rule.companion.clone(),
         severity: rule.severity,
         confidence: rule.confidence,
         tags: rule.tags.clone(),

@@ -46,6 +46,9 @@ pub struct RuleSpec {
     pub paths: PathSpec,
     #[serde(default)]
     pub window: WindowSpec,
+    /// The rule whose finding nearby is the other half of this credential.
+    #[serde(default)]
+    pub companion: Option<CompanionSpec>,
     pub severity: Severity,
     pub confidence: Confidence,
     #[serde(default)]
@@ -92,6 +95,27 @@ pub struct PathSpec {
     pub include: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+}
+
+/// Pairs a rule's finding with a nearby finding of another rule that is the
+/// other half of the same credential (an AWS key id and its secret key):
+/// the two are reported as one finding with both as parts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanionSpec {
+    /// Id of the other rule.
+    pub rule: String,
+    /// How many lines apart the two may be.
+    #[serde(default = "default_companion_lines")]
+    pub within_lines: u32,
+    /// Part name of this rule's secret in the combined finding.
+    pub part: String,
+    /// Part name of the companion's secret.
+    pub companion_part: String,
+}
+
+fn default_companion_lines() -> u32 {
+    5
 }
 
 /// How far around a keyword hit the rule's regex looks, in whole lines.

@@ -1,7 +1,7 @@
 //! End-to-end tests: the real binary on files, folders and repositories
 //! built in temporary directories.
 
-mod decoding;
+mod detection;
 mod helpers;
 mod history;
 mod rules_cmd;

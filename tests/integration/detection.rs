@@ -1,5 +1,5 @@
-//! Secrets that appear only encoded: found through base64, hex and
-//! percent-encoding, reported where the encoded text is, with the chain.
+//! Detection beyond one regex: secrets found through base64, hex and
+//! percent-encoding, and multi-part credentials reported as one finding.
 
 use crate::helpers::{github_token, leakhound, parse_json, write};
 use base64::Engine as _;
@@ -101,4 +101,39 @@ fn percent_encoded_token_is_found_and_inline_allow_still_applies() {
     assert_eq!(findings.len(), 1, "{findings:#?}");
     assert_eq!(findings[0]["line"], 1);
     assert_eq!(findings[0]["encodings"], serde_json::json!(["percent"]));
+}
+
+#[test]
+fn aws_key_id_and_secret_together_are_one_finding_with_two_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    // AKIAGKAY2Z76NTGQNBSN decodes to a 12-digit account, as real ids do.
+    let secret = "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";
+    write(
+        dir.path(),
+        "deploy/.env",
+        format!(
+            "AWS_ACCESS_KEY_ID=AKIAGKAY2Z76NTGQNBSN\nAWS_REGION=eu-west-1\nAWS_SECRET_ACCESS_KEY={secret}\n"
+        ),
+    );
+    write(
+        dir.path(),
+        "other/.env",
+        format!("AWS_SECRET_ACCESS_KEY={secret}\n"),
+    );
+    let report = scan_json(dir.path(), &[]);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2, "{findings:#?}");
+    let paired = &findings[0];
+    assert_eq!(paired["path"], "deploy/.env");
+    assert_eq!(paired["rule_id"], "aws-access-key-id");
+    assert_eq!(
+        paired["parts"],
+        serde_json::json!([
+            {"name": "id", "secret": "AKIAGKAY2Z76NTGQNBSN"},
+            {"name": "secret", "secret": secret}
+        ])
+    );
+    // Alone, the secret key is still a finding of its own rule.
+    assert_eq!(findings[1]["path"], "other/.env");
+    assert_eq!(findings[1]["rule_id"], "aws-secret-access-key");
 }
