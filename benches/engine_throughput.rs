@@ -42,6 +42,8 @@ const LINES: &[&str] = &[
     "func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request) {",
     "    api_key = os.environ[\"API_KEY\"]",
     "    logger.debug(\"cache hit for key %s\", key)",
+    "      \"integrity\": \"sha512-3bXcN8q0vKz4Lr9t2YwE5fH7jM1pQ6sU0xA4gD8kR2nT9cV3bZ5eW7yF1hJ6mL0oP4qS8uX2zB5dG9kN3rT7vY==\",",
+    "    commit = \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b\"",
     "}",
     "",
 ];
@@ -85,6 +87,11 @@ fn main() {
     let rules = load_rule_set(None).expect("built-in rules load");
     let rule_count = rules.rules.len();
     let engine = Engine::new(rules, MatchMode::Prefiltered);
+    let no_decoding = Engine::new(
+        load_rule_set(None).expect("built-in rules load"),
+        MatchMode::Prefiltered,
+    )
+    .with_decode_depth(0);
     println!(
         "engine throughput, 1 thread, {rule_count} rules, {} MiB in {} KiB files",
         TOTAL >> 20,
@@ -96,6 +103,9 @@ fn main() {
     ] {
         let files = generate(0x5eed, secrets);
         let (mb_per_s, findings) = measure(&engine, &files);
+        println!("{label:<40} {mb_per_s:>8.0} MB/s  ({findings} findings)");
+        let (mb_per_s, findings) = measure(&no_decoding, &files);
+        let label = format!("{label}, decoding off");
         println!("{label:<40} {mb_per_s:>8.0} MB/s  ({findings} findings)");
     }
 }

@@ -162,36 +162,56 @@ fn line_with_run_hidden(input: &[u8], run: &DecodedRun) -> String {
 fn encoded_runs(input: &[u8]) -> Vec<DecodedRun> {
     let mut runs = Vec::new();
     let mut budget = MAX_DECODED_PER_BLOB;
+    let is_base64 = |b: u8| CLASSES[b as usize] & BASE64 != 0;
+    // A run of MIN_BASE64_RUN or more starting at `at` fills the window
+    // at..at+MIN. The window is checked from its end backwards: the first
+    // byte that is not base64 rules out every start up to it, so the search
+    // jumps past it, and bytes already seen to be base64 are not read again
+    // (Horspool-style). `at` is always 0 or just after a non-base64 byte.
     let mut at = 0;
-    while at < input.len() && budget > 0 {
-        if CLASSES[input[at] as usize] & BASE64 == 0 {
-            at += 1;
+    let mut known_base64_to = 0;
+    while at + MIN_BASE64_RUN <= input.len() && budget > 0 {
+        let last = at + MIN_BASE64_RUN - 1;
+        let checked_from = known_base64_to.max(at);
+        if let Some(bad) = (checked_from..=last).rev().find(|&i| !is_base64(input[i])) {
+            known_base64_to = last + 1;
+            at = bad + 1;
             continue;
         }
         let start = at;
-        let mut all_hex = true;
-        while at < input.len() {
-            let class = CLASSES[input[at] as usize];
-            if class & BASE64 == 0 {
-                break;
-            }
-            all_hex &= class & HEX != 0;
+        at = last + 1;
+        while at < input.len() && is_base64(input[at]) {
             at += 1;
         }
+        let all_hex = input[start..at]
+            .iter()
+            .all(|&b| CLASSES[b as usize] & HEX != 0);
         let mut end = at;
         while end < input.len() && end - at < 2 && input[end] == b'=' {
             end += 1;
         }
         let length = at - start;
+        let run_end = at;
+        // Step past the byte that ended the run (padding is not base64).
+        at += 1;
         if !(MIN_BASE64_RUN..=MAX_RUN).contains(&length) {
             continue;
         }
+        let run = &input[start..run_end];
         let decoded = if all_hex {
-            (length >= MIN_HEX_RUN && length.is_multiple_of(2))
-                .then(|| decode_hex(&input[start..at]))
-                .map(|bytes| (Encoding::Hex, bytes))
+            (length >= MIN_HEX_RUN
+                && length.is_multiple_of(2)
+                && decode_hex(&run[..16]).iter().all(is_printable))
+            .then(|| decode_hex(run))
+            .map(|bytes| (Encoding::Hex, bytes))
         } else {
-            decode_base64_any(&input[start..end]).map(|bytes| (Encoding::Base64, bytes))
+            // Most runs are identifiers or binary data; the first 16
+            // characters (12 bytes) tell, without decoding the rest.
+            decode_base64_any(&run[..16])
+                .is_some_and(|head| head.iter().all(is_printable))
+                .then(|| decode_base64_any(&input[start..end]))
+                .flatten()
+                .map(|bytes| (Encoding::Base64, bytes))
         };
         if let Some((encoding, bytes)) = decoded
             && looks_like_text(&bytes)
@@ -202,7 +222,7 @@ fn encoded_runs(input: &[u8]) -> Vec<DecodedRun> {
                 end: if encoding == Encoding::Base64 {
                     end
                 } else {
-                    at
+                    run_end
                 },
                 encoding,
                 bytes,
@@ -284,15 +304,15 @@ fn decode_percent(text: &[u8]) -> Vec<u8> {
 /// all printable ASCII or whitespace. Binary (images, ciphertext, hashes)
 /// fails within its first bytes.
 fn looks_like_text(bytes: &[u8]) -> bool {
-    if bytes.len() < 8 {
+    if bytes.len() < 8 || !bytes.iter().take(16).all(is_printable) {
         return false;
     }
-    let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\t' | b'\n' | b'\r');
-    if !bytes.iter().take(16).all(printable) {
-        return false;
-    }
-    let count = bytes.iter().filter(|b| printable(b)).count();
+    let count = bytes.iter().filter(|b| is_printable(b)).count();
     count * 100 >= bytes.len() * 97
+}
+
+fn is_printable(byte: &u8) -> bool {
+    matches!(byte, 0x20..=0x7e | b'\t' | b'\n' | b'\r')
 }
 
 #[cfg(test)]
@@ -332,5 +352,36 @@ mod tests {
         percent_runs(input, &mut runs);
         assert_eq!(runs.len(), 1);
         assert!(String::from_utf8_lossy(&runs[0].bytes).contains("tok_Zq3nR8vT+1xY6wB0m"));
+    }
+
+    proptest::proptest! {
+        /// Every base64 run of printable text is found wherever it sits:
+        /// the probe-and-skip search must not jump over a run's start.
+        #[test]
+        fn every_embedded_base64_text_is_found(
+            pieces in proptest::collection::vec(
+                (proptest::bool::ANY, "[ -~]{15,40}", "[a-z]{0,12}[ ,;:=\"'(]{1,3}"),
+                1..12,
+            )
+        ) {
+            let mut input = String::new();
+            let mut expected = Vec::new();
+            for (encode, text, noise) in &pieces {
+                input.push_str(noise);
+                if *encode {
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    expected.push((input.len(), text.clone()));
+                    input.push_str(&encoded);
+                    input.push(' ');
+                }
+            }
+            let runs = encoded_runs(input.as_bytes());
+            for (start, text) in expected {
+                proptest::prop_assert!(
+                    runs.iter().any(|r| r.start == start && r.bytes == text.as_bytes()),
+                    "missed run at {} in {:?}", start, input
+                );
+            }
+        }
     }
 }
