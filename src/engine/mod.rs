@@ -101,8 +101,30 @@ impl Engine {
         if self.decode_depth > 0 {
             self.scan_encoded(input, path, self.decode_depth, &mut detections);
         }
+        self.drop_generic_overlaps(&mut detections);
         companion::pair(&self.rules, &self.companions, &mut detections);
         detections
+    }
+
+    /// Drops generic detections that overlap a provider rule's detection:
+    /// the provider rule says more (and has its own validator), and a
+    /// secret is reported once.
+    fn drop_generic_overlaps(&self, detections: &mut Vec<Detection>) {
+        let rules = &self.rules.rules;
+        if detections.len() < 2 || !detections.iter().any(|d| rules[d.rule].is_generic()) {
+            return;
+        }
+        let specific: Vec<(usize, usize)> = detections
+            .iter()
+            .filter(|d| !rules[d.rule].is_generic())
+            .map(|d| (d.start, d.end))
+            .collect();
+        detections.retain(|d| {
+            !rules[d.rule].is_generic()
+                || !specific
+                    .iter()
+                    .any(|&(start, end)| start < d.end && d.start < end)
+        });
     }
 
     /// Like `scan`, in the given mode regardless of the engine's own.
