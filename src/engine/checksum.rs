@@ -271,8 +271,23 @@ fn basic_auth(encoded: &[u8]) -> bool {
     if text.chars().any(char::is_control) {
         return false;
     }
-    text.split_once(':')
-        .is_some_and(|(user, password)| !user.is_empty() && password.len() >= 4)
+    text.split_once(':').is_some_and(|(user, password)| {
+        !user.is_empty() && password.len() >= 4 && !is_placeholder_password(password)
+    })
+}
+
+/// Words that mark a password as made up for docs and tests.
+const PLACEHOLDER_PASSWORD_WORDS: [&str; 10] = [
+    "passw", "secret", "example", "test", "changeme", "dummy", "sample", "xxxx", "your", "fake",
+];
+
+/// Whether a decoded password is evidently a placeholder ("secret-passwd",
+/// "password123", "test1234").
+fn is_placeholder_password(password: &str) -> bool {
+    let lowered = password.to_ascii_lowercase();
+    PLACEHOLDER_PASSWORD_WORDS
+        .iter()
+        .any(|word| lowered.contains(word))
 }
 
 fn sentry_org_token(token: &[u8]) -> bool {
@@ -393,6 +408,7 @@ mod tests {
         assert!(Checksum::BasicAuth.validate(encode("deploy:Wq8#r2Lp").as_bytes()));
         assert!(!Checksum::BasicAuth.validate(encode("no-colon-here").as_bytes()));
         assert!(!Checksum::BasicAuth.validate(encode("user:").as_bytes()));
+        assert!(!Checksum::BasicAuth.validate(encode("alice:secret-passwd").as_bytes()));
         assert!(!Checksum::BasicAuth.validate(b"!!!not base64"));
     }
 
