@@ -32,6 +32,28 @@ pub struct Detection {
     /// for reports that show the secret in context.
     pub line_text: String,
     pub parts: Vec<Part>,
+    /// Checks left for when the origin is known; `None` for almost all.
+    pub pending: Option<Box<Pending>>,
+}
+
+/// What a detection still owes to where its bytes came from: the rule's
+/// path restriction (a history blob is scanned before its paths are known)
+/// and allowlist blocks whose path or commit criteria decide. Settled by
+/// `RuleSet::stands_at` for each place the detection was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Index of the rule in the engine's rule set.
+    pub rule: usize,
+    /// The rule's `paths` settings are still to be checked.
+    pub rule_paths: bool,
+    pub allowlists: Vec<AllowRef>,
+}
+
+/// An allowlist block: the rule's own (by index) or a global one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowRef {
+    Rule(u32),
+    Global(u32),
 }
 
 /// Which kind of source produced a finding.
@@ -121,6 +143,8 @@ pub struct Finding {
     pub parts: Vec<Part>,
     #[serde(skip)]
     pub line_text: String,
+    #[serde(skip)]
+    pub pending: Option<Box<Pending>>,
 }
 
 impl Finding {
@@ -145,6 +169,7 @@ impl Finding {
             remediation: rule.remediation.clone(),
             parts: detection.parts,
             line_text: detection.line_text,
+            pending: detection.pending,
         }
     }
 
