@@ -4,9 +4,9 @@
 use super::allowlist::Allowlist;
 use super::compiled::{Rule, compile_globs, compile_regex};
 use super::schema::{AllowlistSpec, ConfigFile, GlobalAllowSpec, RuleFile, RuleSpec, Scope};
-use super::{GlobalAllow, RuleError, RuleSet};
+use super::{GlobalAllow, RuleError, RuleSet, gitleaks};
 use crate::engine::checksum::Checksum;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 mod builtin {
@@ -69,14 +69,68 @@ pub fn read_rule_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
 /// Builds the rule set for a scan: built-ins (unless the config drops them)
 /// merged with the user config at `config_path`, if any.
 pub fn load_rule_set(config_path: Option<&Path>) -> Result<RuleSet, RuleError> {
+    load_config(config_path).map(|loaded| loaded.rules)
+}
+
+/// Which format a config file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigDialect {
+    Leakhound,
+    /// A gitleaks v8 config, converted (see `rules::gitleaks`).
+    Gitleaks,
+}
+
+/// The rules of a scan, and what loading the config had to say.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    pub rules: RuleSet,
+    /// `None` when there is no config file (built-in rules only).
+    pub dialect: Option<ConfigDialect>,
+    /// Settings that were not honoured, naming file, rule and field.
+    pub warnings: Vec<RuleError>,
+    /// Things worth knowing about how the config was read.
+    pub notes: Vec<String>,
+    /// For a gitleaks config: each gitleaks rule id and the id it has here.
+    pub gitleaks_rule_ids: BTreeMap<String, String>,
+}
+
+/// Loads the rules for a scan from the config at `config_path`, a
+/// leakhound config or a gitleaks one (told apart by its keys), or the
+/// built-in rules alone.
+pub fn load_config(config_path: Option<&Path>) -> Result<LoadedConfig, RuleError> {
     let Some(path) = config_path else {
-        return Ok(RuleSet::new(builtin_rules()?, GlobalAllow::default()));
+        return Ok(LoadedConfig {
+            rules: RuleSet::new(builtin_rules()?, GlobalAllow::default()),
+            dialect: None,
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            gitleaks_rule_ids: BTreeMap::new(),
+        });
     };
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| RuleError::new(&origin, None, None, format!("cannot read config: {e}")))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| toml_error(&origin, &text, &e))?;
+    if gitleaks::is_gitleaks_config(path, &table) {
+        let builtin_ids: Vec<String> = builtin_rules()?.into_iter().map(|r| r.id).collect();
+        let converted = gitleaks::convert(path, &table, &builtin_ids)?;
+        return Ok(LoadedConfig {
+            rules: merge_config(converted.config, &origin)?,
+            dialect: Some(ConfigDialect::Gitleaks),
+            warnings: converted.warnings,
+            notes: converted.notes,
+            gitleaks_rule_ids: converted.rule_ids,
+        });
+    }
+    // Parsed again as typed data: its errors name the line and the rule.
     let config: ConfigFile = toml::from_str(&text).map_err(|e| toml_error(&origin, &text, &e))?;
-    merge_config(config, &origin)
+    Ok(LoadedConfig {
+        rules: merge_config(config, &origin)?,
+        dialect: Some(ConfigDialect::Leakhound),
+        warnings: Vec::new(),
+        notes: Vec::new(),
+        gitleaks_rule_ids: BTreeMap::new(),
+    })
 }
 
 fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> {

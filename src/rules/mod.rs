@@ -4,6 +4,7 @@
 pub mod allowlist;
 pub mod check;
 pub mod compiled;
+pub mod gitleaks;
 pub mod go_regex;
 pub mod load;
 pub mod schema;
