@@ -5,6 +5,7 @@ pub mod allowlist;
 pub mod check;
 pub mod compiled;
 pub mod gitleaks;
+pub mod gitleaks_ignore;
 pub mod go_regex;
 pub mod load;
 pub mod schema;

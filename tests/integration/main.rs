@@ -1,6 +1,7 @@
 //! End-to-end tests: the real binary on files, folders and repositories
 //! built in temporary directories.
 
+mod gitleaks;
 mod helpers;
 mod history;
 mod rules_cmd;
