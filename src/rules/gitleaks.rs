@@ -114,6 +114,7 @@ const DEFAULT_RULE_EQUIVALENTS: &[(&str, &[&str])] = &[
 const GITLEAKS_TOP_KEYS: &[&str] = &["title", "description", "allowlist", "minversion"];
 const GITLEAKS_EXTEND_KEYS: &[&str] = &["usedefault", "disabledrules", "path", "url"];
 const GITLEAKS_RULE_KEYS: &[&str] = &["secretgroup", "path", "allowlist", "required", "skipreport"];
+const GITLEAKS_ALLOWLIST_KEYS: &[&str] = &["regextarget", "targetrules"];
 /// Keys that only leakhound configs have.
 const LEAKHOUND_TOP_KEYS: &[&str] = &["allow", "overrides"];
 const LEAKHOUND_EXTEND_KEYS: &[&str] = &["builtin", "disable"];
@@ -128,6 +129,7 @@ const LEAKHOUND_RULE_KEYS: &[&str] = &[
     "paths",
     "allow",
 ];
+const LEAKHOUND_ALLOWLIST_KEYS: &[&str] = &["regex_target", "path_regexes"];
 
 /// A gitleaks config converted, and what could not be honoured.
 #[derive(Debug)]
@@ -166,12 +168,23 @@ fn dialect_markers(table: &Table) -> (bool, bool) {
         gitleaks |= has(extend, GITLEAKS_EXTEND_KEYS);
         leakhound |= has(extend, LEAKHOUND_EXTEND_KEYS);
     }
-    if let Some(Value::Array(rules)) = lookup(table, "rules") {
-        for rule in rules.iter().filter_map(Value::as_table) {
-            // Every leakhound rule has a name; a rule with only gitleaks'
-            // shared fields (id, regex, keywords) is a gitleaks rule.
-            gitleaks |= has(rule, GITLEAKS_RULE_KEYS) || !rule.contains_key("name");
-            leakhound |= has(rule, LEAKHOUND_RULE_KEYS);
+    let rules = match lookup(table, "rules") {
+        Some(Value::Array(rules)) => rules.iter().filter_map(Value::as_table).collect(),
+        _ => Vec::new(),
+    };
+    for rule in &rules {
+        // Every leakhound rule has a name; a rule with only gitleaks'
+        // shared fields (id, regex, keywords) is a gitleaks rule.
+        gitleaks |= has(rule, GITLEAKS_RULE_KEYS) || !rule.contains_key("name");
+        leakhound |= has(rule, LEAKHOUND_RULE_KEYS);
+    }
+    // `[[allowlists]]` is a key of both; the keys of its blocks are not.
+    for holder in rules.iter().copied().chain([table]) {
+        if let Some(Value::Array(blocks)) = lookup(holder, "allowlists") {
+            for block in blocks.iter().filter_map(Value::as_table) {
+                gitleaks |= has(block, GITLEAKS_ALLOWLIST_KEYS);
+                leakhound |= has(block, LEAKHOUND_ALLOWLIST_KEYS);
+            }
         }
     }
     (gitleaks, leakhound)

@@ -187,6 +187,14 @@ fn dialect_is_told_by_keys_then_name() {
     assert!(is("cfg.toml", "[allowlist]\npaths = ['x']\n"));
     assert!(!is("cfg.toml", "[extend]\nbuiltin = false\n"));
     assert!(!is(".gitleaks.toml", "[allow]\npaths = ['x']\n"));
+    assert!(is(
+        "cfg.toml",
+        "[[allowlists]]\nregexTarget = 'line'\nregexes = ['x']\n"
+    ));
+    assert!(!is(
+        "cfg.toml",
+        "[[allowlists]]\nregex_target = 'line'\nregexes = ['x']\n"
+    ));
     assert!(is(".gitleaks.toml", ""));
     assert!(!is(".leakhound.toml", ""));
 }
