@@ -159,7 +159,7 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
         .take(1)
         .map(PathBuf::as_path)
         .collect();
-    let Some(rules) = build_engine(&args.rules, &roots) else {
+    let Some(rules) = build_scan_rules(&args.rules, &roots) else {
         return ExitStatus::Error;
     };
     let engine = &rules.engine;
@@ -220,14 +220,14 @@ pub fn open_repo_scan(
         .workdir()
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf();
-    let rules = build_engine(rules, &[root.as_path()])?;
+    let rules = build_scan_rules(rules, &[root.as_path()])?;
     Some(RepoScan { repo, root, rules })
 }
 
 /// Loads the rules (`--config`, else the first of `CONFIG_NAMES` in the
 /// first of `roots` that has one, else in `.`) and `.gitleaksignore`, and
 /// builds the engine; prints what the config could not honour, and errors.
-pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<ScanRules> {
+pub fn build_scan_rules(args: &RuleArgs, roots: &[&Path]) -> Option<ScanRules> {
     let config = args.config.clone().or_else(|| {
         search_folders(roots)
             .flat_map(|root| CONFIG_NAMES.map(|name| root.join(name)))
@@ -264,7 +264,7 @@ pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<ScanRules> {
 /// Where configs and `.gitleaksignore` are looked for: the scan root, then
 /// the current folder.
 fn search_folders<'a>(roots: &'a [&'a Path]) -> impl Iterator<Item = &'a Path> {
-    roots.iter().copied().take(1).chain([Path::new(".")])
+    roots.iter().copied().chain([Path::new(".")])
 }
 
 /// The files among `paths` that exist, each once however it is named.

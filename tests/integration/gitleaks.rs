@@ -80,11 +80,15 @@ fn tree(config_name: &str) -> TempDir {
         "src/sample.py",
         "acme = \"ak_live_sample0000000000000\"\n",
     );
-    // regexTarget = "match" on the old-style rule allowlist.
+    // regexTarget = "match" on the old-style rule allowlist, and a
+    // gitleaks:allow marker.
     write(
         root,
         "widget.env",
-        format!("widget_token = \"{WIDGET}\"\nwidget_token = \"{WIDGET_ZERO}\"\n"),
+        format!(
+            "widget_token = \"{WIDGET}\"\nwidget_token = \"{WIDGET_ZERO}\"\n\
+             widget_token = \"wt-1111222233334444\" # gitleaks:allow\n"
+        ),
     );
     // A path-limited rule without keywords, and its targeted allowlist.
     write(
