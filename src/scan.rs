@@ -1,7 +1,7 @@
 //! What a scan produces, whatever its source: findings, statistics and the
 //! per-file problems that did not stop it.
 
-use crate::engine::finding::{Finding, Origin};
+use crate::engine::finding::{Detection, Finding, Origin};
 use crate::engine::{Engine, Scratch};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,7 +110,33 @@ impl ScanOutcome {
     ) {
         self.stats.files_scanned += 1;
         self.stats.bytes_scanned += bytes.len() as u64;
-        for detection in engine.scan(bytes, origin.path.as_deref(), scratch) {
+        let detections = engine.scan(bytes, origin.path.as_deref(), scratch);
+        self.record(engine, detections, origin);
+    }
+
+    /// Reports what file rules (rules without a regex) say about the file
+    /// at `origin`, whether or not its content is then read.
+    pub fn scan_path(&mut self, engine: &Engine, origin: &Origin) {
+        if let Some(path) = origin.path.as_deref()
+            && engine.has_file_rules()
+        {
+            let detections = engine.file_detections(path);
+            self.record(engine, detections, origin);
+        }
+    }
+
+    /// Turns detections into findings, settling checks that waited for the
+    /// origin (path and commit allowlist criteria).
+    fn record(&mut self, engine: &Engine, detections: Vec<Detection>, origin: &Origin) {
+        let commit = origin.commit.as_ref().map(|c| c.commit.as_str());
+        for detection in detections {
+            if let Some(pending) = &detection.pending
+                && !engine
+                    .rules()
+                    .stands_at(pending, origin.path.as_deref(), commit)
+            {
+                continue;
+            }
             let rule = &engine.rules().rules[detection.rule];
             self.findings.push(Finding::new(rule, detection, origin));
         }

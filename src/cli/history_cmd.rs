@@ -110,7 +110,7 @@ fn framework_pre_push_selection() -> Option<HistorySelection> {
 
 pub fn run(args: HistoryArgs) -> ExitStatus {
     let started = Instant::now();
-    let Some(RepoScan { repo, root, engine }) = open_repo_scan(&args.repo, &args.rules, |path| {
+    let Some(RepoScan { repo, root, rules }) = open_repo_scan(&args.repo, &args.rules, |path| {
         format!("{path} is not inside a git repository; to scan files, run `leakhound scan {path}`")
     }) else {
         return ExitStatus::Error;
@@ -172,7 +172,7 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         // A repository handle is not Sync; the pool gets the shareable form.
         let shared = repo.into_sync();
         let result =
-            pool.install(|| scan_history(&engine, &shared, &selection, &options, &progress));
+            pool.install(|| scan_history(&rules.engine, &shared, &selection, &options, &progress));
         done.store(true, Ordering::Relaxed);
         result
     });
@@ -184,7 +184,7 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         }
     };
     outcome.finish(started.elapsed());
-    finish(&mut outcome, &args.output, &root)
+    finish(&mut outcome, &rules, &args.output, &root)
 }
 
 /// Every remote-tracking branch, to hide what the remote already has.

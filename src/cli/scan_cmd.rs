@@ -5,7 +5,8 @@ use super::size::parse_size;
 use super::{ExitStatus, print_error};
 use crate::engine::{Engine, MatchMode};
 use crate::report::{Format, ReportOptions, write_report};
-use crate::rules::load::load_rule_set;
+use crate::rules::gitleaks_ignore::{self, GitleaksIgnore};
+use crate::rules::load::{ConfigDialect, load_config};
 use crate::scan::ScanOutcome;
 use crate::source::fs::{FsOptions, scan_paths};
 use crate::source::stdin;
@@ -16,6 +17,10 @@ use std::time::Instant;
 
 /// The config file looked for at the scan root when `--config` is not given.
 pub const DEFAULT_CONFIG_NAME: &str = ".leakhound.toml";
+
+/// Config files looked for at the scan root, in order: leakhound's own,
+/// then a gitleaks config, so a team moving from gitleaks needs no flag.
+const CONFIG_NAMES: [&str; 2] = [DEFAULT_CONFIG_NAME, crate::rules::gitleaks::CONFIG_NAME];
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -86,7 +91,9 @@ enum ScanTarget {
 /// Which rules a scan uses.
 #[derive(Debug, Args)]
 pub struct RuleArgs {
-    /// Rule config (default: .leakhound.toml at the scan root, if present).
+    /// Rule config: a leakhound config or a gitleaks one (.gitleaks.toml),
+    /// told apart by its contents (default: .leakhound.toml, else
+    /// .gitleaks.toml, at the scan root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -227,12 +234,13 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
         .take(1)
         .map(PathBuf::as_path)
         .collect();
-    let Some(engine) = build_engine(&args.rules, &roots) else {
+    let Some(rules) = build_scan_rules(&args.rules, &roots) else {
         return ExitStatus::Error;
     };
+    let engine = &rules.engine;
 
     let mut outcome = if reads_stdin {
-        stdin::scan_reader(&engine, std::io::stdin().lock())
+        stdin::scan_reader(engine, std::io::stdin().lock())
     } else {
         let options = FsOptions {
             roots: paths.clone(),
@@ -242,11 +250,20 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
             scan_binary: args.limits.scan_binary,
             threads: args.threads.unwrap_or(0),
         };
-        scan_paths(&engine, &options)
+        scan_paths(engine, &options)
     };
     outcome.finish(started.elapsed());
     let root = roots.first().copied().unwrap_or(Path::new("."));
-    finish(&mut outcome, &args.output, root)
+    finish(&mut outcome, &rules, &args.output, root)
+}
+
+/// The engine of a scan, and what else its config decides.
+pub struct ScanRules {
+    pub engine: Engine,
+    /// The config file in use, if any, and its format.
+    pub config: Option<(PathBuf, ConfigDialect)>,
+    /// Findings listed in `.gitleaksignore` at the scan root or in `.`.
+    pub gitleaks_ignore: GitleaksIgnore,
 }
 
 /// A repository opened for scanning, its root folder (where the config is
@@ -254,7 +271,7 @@ fn scan_paths_command(args: ScanArgs) -> ExitStatus {
 pub struct RepoScan {
     pub repo: gix::Repository,
     pub root: PathBuf,
-    pub engine: Engine,
+    pub rules: ScanRules,
 }
 
 /// Opens the repository containing `dir` and builds the engine; reports
@@ -279,30 +296,46 @@ pub fn open_repo_scan(
         .workdir()
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf();
-    let engine = build_engine(rules, &[root.as_path()])?;
-    Some(RepoScan { repo, root, engine })
+    let rules = build_scan_rules(rules, &[root.as_path()])?;
+    Some(RepoScan { repo, root, rules })
 }
 
-/// Loads the rules (`--config`, else `.leakhound.toml` in the first of
-/// `roots` that has one, else in `.`) and builds the engine; reports errors.
-pub fn build_engine(args: &RuleArgs, roots: &[&Path]) -> Option<Engine> {
+/// Loads the rules (`--config`, else the first of `CONFIG_NAMES` in the
+/// first of `roots` that has one, else in `.`) and `.gitleaksignore`, and
+/// builds the engine; prints what the config could not honour, and errors.
+pub fn build_scan_rules(args: &RuleArgs, roots: &[&Path]) -> Option<ScanRules> {
     let config = args.config.clone().or_else(|| {
-        roots
-            .iter()
-            .copied()
-            .chain([Path::new(".")])
-            .map(|root| root.join(DEFAULT_CONFIG_NAME))
+        search_folders(roots)
+            .flat_map(|root| CONFIG_NAMES.map(|name| root.join(name)))
             .find(|candidate| candidate.is_file())
     });
-    match load_rule_set(config.as_deref()) {
-        Ok(rules) => {
-            Some(Engine::new(rules, MatchMode::Prefiltered).with_decode_depth(args.decode_depth))
-        }
+    let loaded = match load_config(config.as_deref()) {
+        Ok(loaded) => loaded,
         Err(e) => {
             print_error(e);
-            None
+            return None;
         }
+    };
+    for warning in &loaded.warnings {
+        eprintln!("leakhound: warning: {warning}");
     }
+    for note in &loaded.notes {
+        eprintln!("leakhound: note: {note}");
+    }
+    let ignore_files: Vec<PathBuf> = search_folders(roots)
+        .map(|root| root.join(gitleaks_ignore::FILE_NAME))
+        .collect();
+    let ignore_files = distinct_files(&ignore_files);
+    let (gitleaks_ignore, problems) = GitleaksIgnore::load(&ignore_files, loaded.gitleaks_rule_ids);
+    for problem in problems {
+        eprintln!("leakhound: warning: {problem}");
+    }
+    Some(ScanRules {
+        engine: Engine::new(loaded.rules, MatchMode::Prefiltered)
+            .with_decode_depth(args.decode_depth),
+        config: config.zip(loaded.dialect),
+        gitleaks_ignore,
+    })
 }
 
 impl From<FormatArg> for Format {
@@ -381,10 +414,38 @@ fn suppress_findings(
     Ok(())
 }
 
-/// Applies the baseline and ignore file, reports problems on stderr,
-/// writes the report and picks the exit status. `root` is where the ignore
-/// file is looked for.
-pub fn finish(outcome: &mut ScanOutcome, output: &OutputArgs, root: &Path) -> ExitStatus {
+/// Where configs and `.gitleaksignore` are looked for: the scan root, then
+/// the current folder.
+fn search_folders<'a>(roots: &'a [&'a Path]) -> impl Iterator<Item = &'a Path> {
+    roots.iter().copied().chain([Path::new(".")])
+}
+
+/// The files among `paths` that exist, each once however it is named.
+fn distinct_files(paths: &[PathBuf]) -> Vec<&Path> {
+    let mut seen = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        if let Ok(canonical) = path.canonicalize()
+            && path.is_file()
+            && !seen.contains(&canonical)
+        {
+            seen.push(canonical);
+            files.push(path.as_path());
+        }
+    }
+    files
+}
+
+/// Applies `.gitleaksignore`, the baseline and the ignore file, reports
+/// problems on stderr, writes the report and picks the exit status. `root`
+/// is where the ignore file is looked for.
+pub fn finish(
+    outcome: &mut ScanOutcome,
+    rules: &ScanRules,
+    output: &OutputArgs,
+    root: &Path,
+) -> ExitStatus {
+    rules.gitleaks_ignore.apply(outcome);
     if let Err(message) = suppress_findings(outcome, &output.suppress, root) {
         print_error(message);
         return ExitStatus::Error;

@@ -2,9 +2,10 @@
 //! committed, with advice written for a person at a commit prompt.
 
 use super::scan_cmd::{
-    FormatArg, LimitArgs, OutputArgs, RepoScan, RuleArgs, finish, open_repo_scan,
+    FormatArg, LimitArgs, OutputArgs, RepoScan, RuleArgs, ScanRules, finish, open_repo_scan,
 };
 use super::{ExitStatus, print_error};
+use crate::rules::load::ConfigDialect;
 use crate::source::git::staged::{StagedOptions, scan_staged, staged_changes};
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,7 @@ pub struct StagedArgs {
 
 pub fn run(args: StagedArgs) -> ExitStatus {
     let started = Instant::now();
-    let Some(RepoScan { repo, root, engine }) = open_repo_scan(&args.repo, &args.rules, |path| {
+    let Some(RepoScan { repo, root, rules }) = open_repo_scan(&args.repo, &args.rules, |path| {
         format!(
             "{path} is not inside a git repository, so nothing is staged; \
              to scan files, run `leakhound scan {path}`"
@@ -61,21 +62,56 @@ pub fn run(args: StagedArgs) -> ExitStatus {
         max_file_size: args.limits.max_file_size,
         scan_binary: args.limits.scan_binary,
     };
-    let mut outcome = scan_staged(&engine, &repo, &changes, &options);
+    let mut outcome = scan_staged(&rules.engine, &repo, &changes, &options);
     outcome.finish(started.elapsed());
-    let status = finish(&mut outcome, &args.output, &root);
+    let status = finish(&mut outcome, &rules, &args.output, &root);
     if !outcome.findings.is_empty() && args.output.format == FormatArg::Text {
-        print_commit_advice(&outcome.findings, &root);
+        print_commit_advice(&outcome.findings, &root, &rules);
     }
     status
 }
 
 /// What to do next, on stderr so reports on stdout stay machine-readable.
-fn print_commit_advice(findings: &[crate::engine::finding::Finding], root: &Path) {
+fn print_commit_advice(
+    findings: &[crate::engine::finding::Finding],
+    root: &Path,
+    scan: &ScanRules,
+) {
     let rules: Vec<&str> = {
         let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
         ids.dedup();
         ids
+    };
+    let rule_list = rules
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // Advice names the config in use: a new .leakhound.toml would quietly
+    // replace a .gitleaks.toml, which discovery reads only when it is absent.
+    let switch_off = match &scan.config {
+        Some((path, ConfigDialect::Gitleaks)) => format!(
+            "\x20   - switch a built-in rule off in {}:\n\
+             \x20       [extend]\n\
+             \x20       disabledRules = [{rule_list}]\n\
+             \x20     (a rule of that file: add an allowlist to it), or\n\
+             \x20   - list the finding in {} as `path:rule-id:line`\n",
+            path.display(),
+            root.join(crate::rules::gitleaks_ignore::FILE_NAME)
+                .display(),
+        ),
+        config => format!(
+            "\x20   - switch the rule off for this repository in {}:\n\
+             \x20       [extend]\n\
+             \x20       disable = [{rule_list}]\n",
+            config
+                .as_ref()
+                .map_or_else(
+                    || root.join(super::scan_cmd::DEFAULT_CONFIG_NAME),
+                    |(path, _)| path.clone()
+                )
+                .display(),
+        ),
     };
     eprintln!(
         "\nleakhound stopped this commit: {} secret{} in the staged changes.\n\
@@ -85,16 +121,8 @@ fn print_commit_advice(findings: &[crate::engine::finding::Finding], root: &Path
          \x20   2. If this secret was ever pushed or shared, revoke and rotate it: see the fix above.\n\
          \n  If it is a false positive:\n\
          \x20   - add a comment containing `leakhound:allow` on that line, or\n\
-         \x20   - switch the rule off for this repository in {}:\n\
-         \x20       [extend]\n\
-         \x20       disable = [{}]\n",
+         {switch_off}",
         findings.len(),
         if findings.len() == 1 { "" } else { "s" },
-        root.join(super::scan_cmd::DEFAULT_CONFIG_NAME).display(),
-        rules
-            .iter()
-            .map(|r| format!("\"{r}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
     );
 }

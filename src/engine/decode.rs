@@ -6,7 +6,7 @@
 use super::checksum::decode_base64_any;
 use super::finding::Detection;
 use super::location::LineIndex;
-use super::{Engine, INLINE_ALLOW_MARKERS, Scratch, bounded_lines, context_line};
+use super::{Engine, INLINE_ALLOW_MARKERS, Place, Scratch, bounded_lines, context_line};
 use serde::Serialize;
 
 /// An encoding a secret was found under.
@@ -85,11 +85,11 @@ impl Engine {
     pub(super) fn scan_encoded(
         &self,
         input: &[u8],
-        path: Option<&str>,
+        place: Place,
         depth: u8,
         detections: &mut Vec<Detection>,
     ) {
-        let found = self.decoded_detections(input, path, depth);
+        let found = self.decoded_detections(input, place, depth);
         if found.is_empty() {
             return;
         }
@@ -104,7 +104,7 @@ impl Engine {
     }
 
     /// Detections inside the decoded runs of `input`, positioned on the runs.
-    fn decoded_detections(&self, input: &[u8], path: Option<&str>, depth: u8) -> Vec<Detection> {
+    fn decoded_detections(&self, input: &[u8], place: Place, depth: u8) -> Vec<Detection> {
         let runs = encoded_runs(input);
         if runs.is_empty() {
             return Vec::new();
@@ -120,9 +120,9 @@ impl Engine {
             {
                 continue;
             }
-            let mut inner = self.scan_in_mode(self.mode, &run.bytes, path, &mut scratch);
+            let mut inner = self.scan_at(self.mode, &run.bytes, place, &mut scratch);
             if depth > 1 {
-                self.scan_encoded(&run.bytes, path, depth - 1, &mut inner);
+                self.scan_encoded(&run.bytes, place, depth - 1, &mut inner);
             }
             if inner.is_empty() {
                 continue;

@@ -36,6 +36,28 @@ pub struct Detection {
     /// The encodings the secret was found under, outermost first; empty
     /// when it appeared as is.
     pub encodings: Vec<Encoding>,
+    /// Checks left for when the origin is known; `None` for almost all.
+    pub pending: Option<Box<Pending>>,
+}
+
+/// What a detection still owes to where its bytes came from: the rule's
+/// path restriction (a history blob is scanned before its paths are known)
+/// and allowlist blocks whose path or commit criteria decide. Settled by
+/// `RuleSet::stands_at` for each place the detection was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Index of the rule in the engine's rule set.
+    pub rule: usize,
+    /// The rule's `paths` settings are still to be checked.
+    pub rule_paths: bool,
+    pub allowlists: Vec<AllowRef>,
+}
+
+/// An allowlist block: the rule's own (by index) or a global one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowRef {
+    Rule(u32),
+    Global(u32),
 }
 
 /// Which kind of source produced a finding.
@@ -128,6 +150,8 @@ pub struct Finding {
     pub encodings: Vec<Encoding>,
     #[serde(skip)]
     pub line_text: String,
+    #[serde(skip)]
+    pub pending: Option<Box<Pending>>,
 }
 
 impl Finding {
@@ -153,6 +177,7 @@ impl Finding {
             parts: detection.parts,
             encodings: detection.encodings,
             line_text: detection.line_text,
+            pending: detection.pending,
         }
     }
 

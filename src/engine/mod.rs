@@ -2,9 +2,11 @@
 //! files, git or output formats.
 //!
 //! A scan is one prefilter pass that finds every rule keyword, then, per rule
-//! that had a hit, its regex inside the merged line windows around its hits,
-//! then the checks (keyword containment, entropy, validator, allowlists,
-//! inline `leakhound:allow` markers) on each candidate.
+//! that had a hit, its regex inside the merged line windows around its hits
+//! (or over the whole input for a rule with `scope = "blob"`), then the
+//! checks (keyword containment, entropy, validator, allowlists, inline
+//! `leakhound:allow` markers) on each candidate. Rules without a regex
+//! report files by path alone (`Engine::file_detections`).
 
 pub mod checksum;
 pub mod companion;
@@ -15,12 +17,14 @@ pub mod key_structure;
 pub mod location;
 pub mod prefilter;
 
+use crate::rules::allowlist::{Content, Verdict, contains_stopword};
 use crate::rules::compiled::RuleMatchers;
+use crate::rules::schema::{Scope, SecretGroup};
 use crate::rules::{Rule, RuleSet};
-use finding::{Detection, Part};
+use finding::{AllowRef, Detection, Part, Pending};
 use location::LineIndex;
 use prefilter::{KeywordHit, Prefilter};
-use regex::bytes::CaptureLocations;
+use regex::bytes::{CaptureLocations, Regex};
 
 /// Markers that silence every finding on their line. `gitleaks:allow` is
 /// honoured so teams moving from gitleaks keep their annotations.
@@ -43,6 +47,24 @@ pub enum MatchMode {
     Reference,
 }
 
+/// What the engine knows of where the bytes it scans sit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    /// A file at this path, relative to the scan root.
+    Known(&'a str),
+    /// Input without a path (stdin): path-limited rules do not apply.
+    Unnamed,
+    /// A blob whose paths are known only after the scan (a history blob,
+    /// found at many paths): path checks are left pending on detections.
+    Later,
+}
+
+impl<'a> From<Option<&'a str>> for Place<'a> {
+    fn from(path: Option<&'a str>) -> Self {
+        path.map_or(Place::Unnamed, Place::Known)
+    }
+}
+
 /// Per-thread buffers reused across blobs so the hot path does not allocate.
 #[derive(Default)]
 pub struct Scratch {
@@ -58,7 +80,22 @@ struct Candidate {
     end: usize,
     secret: (usize, usize),
     parts: Vec<(usize, usize, usize)>,
+    pending: Option<Box<Pending>>,
 }
+
+/// One rule applied to one input, with what is needed on every match.
+struct RuleRun<'a> {
+    index: usize,
+    rule: &'a Rule,
+    matchers: &'a RuleMatchers,
+    regex: &'a Regex,
+    place: Place<'a>,
+    /// The rule's path settings wait for the blob's paths (history).
+    paths_pending: bool,
+}
+
+/// An allowlist vetoed the candidate.
+struct Vetoed;
 
 pub struct Engine {
     rules: RuleSet,
@@ -68,18 +105,32 @@ pub struct Engine {
     decode_depth: u8,
     /// Per rule, the index of its companion rule (multi-part credentials).
     companions: Vec<Option<usize>>,
+    /// Blob-scope rules without keywords: they run on every input.
+    unconditional: Vec<usize>,
+    /// Rules without a regex, which report files by path.
+    file_rules: Vec<usize>,
 }
 
 impl Engine {
     pub fn new(rules: RuleSet, mode: MatchMode) -> Engine {
         let prefilter = Prefilter::new(&rules.rules);
         let companions = companion::companion_indexes(&rules);
+        let indices = |keep: fn(&Rule) -> bool| -> Vec<usize> {
+            (0..rules.rules.len())
+                .filter(|&i| keep(&rules.rules[i]))
+                .collect()
+        };
+        let unconditional =
+            indices(|r| r.scope == Scope::Blob && r.keywords.is_empty() && !r.is_file_rule());
+        let file_rules = indices(Rule::is_file_rule);
         Engine {
             rules,
             prefilter,
             mode,
             decode_depth: decode::DEFAULT_DEPTH,
             companions,
+            unconditional,
+            file_rules,
         }
     }
 
@@ -97,9 +148,22 @@ impl Engine {
     /// Finds every secret in `input`. `path` (relative to the scan root)
     /// selects path-limited rules; `None` for stdin.
     pub fn scan(&self, input: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Detection> {
-        let mut detections = self.scan_in_mode(self.mode, input, path, scratch);
+        self.scan_full(input, Place::from(path), scratch)
+    }
+
+    /// Like `scan`, for a blob whose paths are known only afterwards: every
+    /// rule runs, and path checks are left pending on the detections for
+    /// `RuleSet::stands_at` to settle at each path.
+    pub fn scan_unplaced(&self, input: &[u8], scratch: &mut Scratch) -> Vec<Detection> {
+        self.scan_full(input, Place::Later, scratch)
+    }
+
+    /// The rules' matches, then what is found in encoded text, with generic
+    /// matches yielding to provider ones and multi-part credentials paired.
+    fn scan_full(&self, input: &[u8], place: Place, scratch: &mut Scratch) -> Vec<Detection> {
+        let mut detections = self.scan_at(self.mode, input, place, scratch);
         if self.decode_depth > 0 {
-            self.scan_encoded(input, path, self.decode_depth, &mut detections);
+            self.scan_encoded(input, place, self.decode_depth, &mut detections);
         }
         self.drop_generic_overlaps(&mut detections);
         companion::pair(&self.rules, &self.companions, &mut detections);
@@ -135,31 +199,87 @@ impl Engine {
         path: Option<&str>,
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
+        self.scan_at(mode, input, Place::from(path), scratch)
+    }
+
+    fn scan_at(
+        &self,
+        mode: MatchMode,
+        input: &[u8],
+        place: Place,
+        scratch: &mut Scratch,
+    ) -> Vec<Detection> {
         scratch.candidates.clear();
         match mode {
-            MatchMode::Prefiltered => self.scan_prefiltered(input, path, scratch),
-            MatchMode::Reference => {
-                for (index, rule) in self.rules.rules.iter().enumerate() {
-                    if let Some(matchers) = self.matchers_for(rule, path) {
-                        let candidates = &mut scratch.candidates;
-                        self.match_window(
-                            index,
-                            rule,
-                            matchers,
-                            input,
-                            (0, input.len()),
-                            candidates,
-                        );
-                    }
-                }
-            }
+            MatchMode::Prefiltered => self.scan_prefiltered(input, place, scratch),
+            MatchMode::Reference => self.scan_reference(input, place, scratch),
         }
         self.resolve(input, scratch)
     }
 
-    fn scan_prefiltered(&self, input: &[u8], path: Option<&str>, scratch: &mut Scratch) {
+    /// Whether any rule reports files by path alone.
+    pub fn has_file_rules(&self) -> bool {
+        !self.file_rules.is_empty()
+    }
+
+    /// The findings of file rules (rules without a regex) for a file at
+    /// `path`, whether or not its content is read: one per rule whose
+    /// `paths` select it, on line 1, with the path as the secret.
+    pub fn file_detections(&self, path: &str) -> Vec<Detection> {
+        self.file_rules
+            .iter()
+            .filter_map(|&index| self.file_detection(index, path))
+            .collect()
+    }
+
+    fn file_detection(&self, index: usize, path: &str) -> Option<Detection> {
+        let matchers = self.rules.rules[index].matchers().ok()?;
+        if !matchers.applies_to(Some(path)) {
+            return None;
+        }
+        let pending = self
+            .allowlist_checks(index, matchers, None, Place::Known(path), false)
+            .ok()?;
+        Some(Detection {
+            rule: index,
+            start: 0,
+            end: 0,
+            secret: path.to_string(),
+            matched: path.to_string(),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            line_text: format!("file detected: {path}"),
+            parts: Vec::new(),
+            encodings: Vec::new(),
+            pending,
+        })
+    }
+
+    fn scan_reference(&self, input: &[u8], place: Place, scratch: &mut Scratch) {
+        for index in 0..self.rules.rules.len() {
+            let Some(run) = self.run_of(index, place) else {
+                continue;
+            };
+            // A blob-scope rule still needs one of its keywords somewhere.
+            let runs = run.rule.scope == Scope::Window
+                || run.rule.keywords.is_empty()
+                || contains_keyword(run.rule, input);
+            if runs {
+                self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
+            }
+        }
+    }
+
+    fn scan_prefiltered(&self, input: &[u8], place: Place, scratch: &mut Scratch) {
         scratch.hits.clear();
         self.prefilter.find_hits(input, &mut scratch.hits);
+        for &index in &self.unconditional {
+            if let Some(run) = self.run_of(index, place) {
+                self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
+            }
+        }
         if scratch.hits.is_empty() {
             return;
         }
@@ -167,41 +287,50 @@ impl Engine {
         let mut rest = &scratch.hits[..];
         while let Some(first) = rest.first() {
             let rule_index = first.rule as usize;
-            let run = rest.partition_point(|h| h.rule == first.rule);
-            let (rule_hits, tail) = rest.split_at(run);
+            let count = rest.partition_point(|h| h.rule == first.rule);
+            let (rule_hits, tail) = rest.split_at(count);
             rest = tail;
-            let rule = &self.rules.rules[rule_index];
-            let Some(matchers) = self.matchers_for(rule, path) else {
+            let Some(run) = self.run_of(rule_index, place) else {
                 continue;
             };
-            merge_windows(input, rule, rule_hits, &mut scratch.windows);
+            if run.rule.scope == Scope::Blob {
+                self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
+                continue;
+            }
+            merge_windows(input, run.rule, rule_hits, &mut scratch.windows);
             for &window in &scratch.windows {
-                self.match_window(
-                    rule_index,
-                    rule,
-                    matchers,
-                    input,
-                    window,
-                    &mut scratch.candidates,
-                );
+                self.match_window(&run, input, window, &mut scratch.candidates);
             }
         }
     }
 
-    /// The rule's compiled matchers if it applies to `path`.
-    fn matchers_for<'r>(&self, rule: &'r Rule, path: Option<&str>) -> Option<&'r RuleMatchers> {
+    /// The rule ready to run on input at `place`, if it applies there.
+    fn run_of<'a>(&'a self, index: usize, place: Place<'a>) -> Option<RuleRun<'a>> {
+        let rule = &self.rules.rules[index];
         // Built-in rules are compiled by the test suite and user rules at
         // load, so a failure here cannot happen for a rule that loaded.
         let matchers = rule.matchers().ok()?;
-        matchers.applies_to(path).then_some(matchers)
+        let regex = matchers.regex.as_ref()?;
+        let paths_pending = match place {
+            Place::Known(path) if !matchers.applies_to(Some(path)) => return None,
+            Place::Unnamed if !matchers.applies_to(None) => return None,
+            Place::Known(_) | Place::Unnamed => false,
+            Place::Later => matchers.has_path_filter(),
+        };
+        Some(RuleRun {
+            index,
+            rule,
+            matchers,
+            regex,
+            place,
+            paths_pending,
+        })
     }
 
     /// Runs a rule's regex over `input[window]` and keeps candidates that pass.
     fn match_window(
         &self,
-        rule_index: usize,
-        rule: &Rule,
-        matchers: &RuleMatchers,
+        run: &RuleRun,
         input: &[u8],
         (window_start, window_end): (usize, usize),
         candidates: &mut Vec<Candidate>,
@@ -210,13 +339,10 @@ impl Engine {
         // from an offset (rather than a sub-slice) keeps look-behind
         // assertions such as `\b` correct at the window's start.
         let haystack = &input[..window_end];
-        let mut locations = matchers.regex.capture_locations();
+        let mut locations = run.regex.capture_locations();
         let mut at = window_start;
         while at <= window_end {
-            let Some(found) = matchers
-                .regex
-                .captures_read_at(&mut locations, haystack, at)
-            else {
+            let Some(found) = run.regex.captures_read_at(&mut locations, haystack, at) else {
                 break;
             };
             at = if found.end() > found.start() {
@@ -224,9 +350,7 @@ impl Engine {
             } else {
                 found.end() + 1
             };
-            if let Some(candidate) =
-                self.check_candidate(rule_index, rule, matchers, input, &locations)
-            {
+            if let Some(candidate) = self.check_candidate(run, input, &locations) {
                 candidates.push(candidate);
             }
         }
@@ -235,15 +359,16 @@ impl Engine {
     /// Applies every check to a regex match; `None` vetoes it.
     fn check_candidate(
         &self,
-        rule_index: usize,
-        rule: &Rule,
-        matchers: &RuleMatchers,
+        run: &RuleRun,
         input: &[u8],
         locations: &CaptureLocations,
     ) -> Option<Candidate> {
+        let (rule, matchers) = (run.rule, run.matchers);
         let (start, end) = locations.get(0)?;
-        let (secret_start, secret_end) = locations.get(rule.secret_group)?;
-        if secret_start == secret_end || !contains_keyword(rule, &input[start..end]) {
+        let (secret_start, secret_end) = secret_span(rule.secret_group, locations, (start, end))?;
+        if secret_start == secret_end
+            || (rule.scope == Scope::Window && !contains_keyword(rule, &input[start..end]))
+        {
             return None;
         }
         let secret = &input[secret_start..secret_end];
@@ -276,6 +401,20 @@ impl Engine {
         {
             return None;
         }
+        let content = Content {
+            secret,
+            matched: &input[start..end],
+            lines,
+        };
+        let pending = self
+            .allowlist_checks(
+                run.index,
+                matchers,
+                Some(&content),
+                run.place,
+                run.paths_pending,
+            )
+            .ok()?;
         let parts = matchers
             .part_groups
             .iter()
@@ -283,12 +422,50 @@ impl Engine {
             .filter_map(|(part, &group)| locations.get(group).map(|(s, e)| (part, s, e)))
             .collect();
         Some(Candidate {
-            rule: rule_index,
+            rule: run.index,
             start,
             end,
             secret: (secret_start, secret_end),
             parts,
+            pending,
         })
+    }
+
+    /// Runs the rule's and the global allowlist blocks on a candidate:
+    /// `Err` when one vetoes it, else the checks left for when its origin
+    /// is known (usually none).
+    fn allowlist_checks(
+        &self,
+        index: usize,
+        matchers: &RuleMatchers,
+        content: Option<&Content>,
+        place: Place,
+        paths_pending: bool,
+    ) -> Result<Option<Box<Pending>>, Vetoed> {
+        let global = &self.rules.allow.allowlists;
+        if matchers.allowlists.is_empty() && global.is_empty() && !paths_pending {
+            return Ok(None);
+        }
+        let own = (0u32..)
+            .zip(&matchers.allowlists)
+            .map(|(n, b)| (AllowRef::Rule(n), b));
+        let shared = (0u32..).zip(global).map(|(n, b)| (AllowRef::Global(n), b));
+        let mut waiting = Vec::new();
+        for (reference, block) in own.chain(shared) {
+            match block.check(content, place) {
+                Verdict::Allowed => return Err(Vetoed),
+                Verdict::Pending => waiting.push(reference),
+                Verdict::NotAllowed => {}
+            }
+        }
+        if waiting.is_empty() && !paths_pending {
+            return Ok(None);
+        }
+        Ok(Some(Box::new(Pending {
+            rule: index,
+            rule_paths: paths_pending,
+            allowlists: waiting,
+        })))
     }
 
     /// Turns candidates into detections with positions, in input order.
@@ -325,9 +502,26 @@ impl Engine {
                         })
                         .collect(),
                     encodings: Vec::new(),
+                    pending: c.pending,
                 }
             })
             .collect()
+    }
+}
+
+/// The span of the secret in a match.
+fn secret_span(
+    group: SecretGroup,
+    locations: &CaptureLocations,
+    whole: (usize, usize),
+) -> Option<(usize, usize)> {
+    match group {
+        SecretGroup::Index(group) => locations.get(group),
+        SecretGroup::FirstMatched => Some(
+            (1..locations.len())
+                .find_map(|g| locations.get(g).filter(|(s, e)| e > s))
+                .unwrap_or(whole),
+        ),
     }
 }
 
@@ -411,17 +605,6 @@ fn contains_keyword(rule: &Rule, matched: &[u8]) -> bool {
                 .any(|w| w.eq_ignore_ascii_case(keyword)),
         }
     })
-}
-
-/// Whether `secret` contains any of the lowercased `stopwords`, ignoring case.
-fn contains_stopword(secret: &[u8], stopwords: &[String]) -> bool {
-    if stopwords.is_empty() {
-        return false;
-    }
-    let lowered = secret.to_ascii_lowercase();
-    stopwords
-        .iter()
-        .any(|word| memchr::memmem::find(&lowered, word.as_bytes()).is_some())
 }
 
 /// The line where a match starts, trimmed to a bounded slice around it.

@@ -2,6 +2,7 @@
 //! prefilter never changes what is found.
 
 use super::*;
+use crate::engine::finding::Detection;
 use crate::rules::GlobalAllow;
 use crate::rules::load::parse_rule_file;
 use proptest::prelude::*;
@@ -205,6 +206,195 @@ proptest! {
         let fast = engine(MatchMode::Prefiltered);
         let slow = engine(MatchMode::Reference);
         for path in [None, Some("a/b.env"), Some("src/lib.rs")] {
+            let mut a = fast.scan(text.as_bytes(), path, &mut Scratch::default());
+            let mut b = slow.scan(text.as_bytes(), path, &mut Scratch::default());
+            a.sort_by_key(|d| (d.start, d.end, d.rule));
+            b.sort_by_key(|d| (d.start, d.end, d.rule));
+            prop_assert_eq!(a, b);
+        }
+    }
+}
+
+/// Rules in the shape gitleaks rules take: blob scope, keyword-less,
+/// first-group secrets, path regexes, file rules and allowlist blocks.
+const BLOB_RULES: &str = r#"
+[[rules]]
+id = "blob-keyword"
+name = "Blob keyword"
+keywords = ["vendorx"]
+keyword_case = "ignore"
+scope = "blob"
+regex = '''vx-([a-f0-9]{10})'''
+secret_group = "first"
+severity = "high"
+confidence = "high"
+remediation = { summary = "Revoke it." }
+
+[[rules]]
+id = "blob-always"
+name = "Blob without keywords"
+scope = "blob"
+regex = '''(?:zq|ZQ)(?:-([0-9]{6})|_([0-9]{8}))'''
+secret_group = "first"
+severity = "low"
+confidence = "low"
+remediation = { summary = "Revoke it." }
+allowlists = [
+  { regexes = ['''^000'''] },
+  { condition = "and", stopwords = ["9999"], path_regexes = ['''^fixtures/'''] },
+  { regexes = ['''legacy'''], regex_target = "line" },
+  { commits = ["0123456789abcdef0123456789abcdef01234567"] },
+]
+
+[[rules]]
+id = "conf-only"
+name = "Config-only token"
+scope = "blob"
+regex = '''conftok=([a-z]{8})'''
+secret_group = 1
+paths = { regex = '''\.conf$''' }
+severity = "low"
+confidence = "low"
+remediation = { summary = "Move it." }
+
+[[rules]]
+id = "keystore-file"
+name = "Keystore file"
+paths = { regex = '''(?i)\.(p12|pfx)$''' }
+allowlists = [{ path_regexes = ['''^testdata/'''] }]
+severity = "medium"
+confidence = "medium"
+remediation = { summary = "Remove the keystore." }
+"#;
+
+fn blob_engine(mode: MatchMode) -> Engine {
+    let rules = parse_rule_file("blob.toml", BLOB_RULES).unwrap();
+    Engine::new(RuleSet::new(rules, GlobalAllow::default()), mode)
+}
+
+#[test]
+fn blob_scope_runs_anywhere_once_a_keyword_occurs() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let text = "# VendorX settings\n\n\nkey: vx-0123abcdef\n";
+    let found = secrets(&engine, text, None);
+    assert_eq!(
+        found,
+        vec![("blob-keyword".into(), "0123abcdef".into(), 4, 6)]
+    );
+    assert!(secrets(&engine, "key: vx-0123abcdef\n", None).is_empty());
+}
+
+#[test]
+fn keywordless_blob_rule_runs_on_every_input() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let found = secrets(&engine, "a\nb ZQ_12345678\n", None);
+    assert_eq!(found, vec![("blob-always".into(), "12345678".into(), 2, 3)]);
+}
+
+#[test]
+fn first_matched_group_is_the_secret() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let found = secrets(&engine, "zq-123456 zq_87654321", None);
+    let got: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(got, vec!["123456", "87654321"]);
+}
+
+#[test]
+fn allowlist_blocks_veto_by_target_and_condition() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    // `or` on the secret
+    assert!(secrets(&engine, "zq-000123", None).is_empty());
+    // `line` target
+    assert!(secrets(&engine, "zq-123456 # legacy", None).is_empty());
+    // `and`: stopword and path both, or no veto
+    assert!(secrets(&engine, "zq-999912", Some("fixtures/a.txt")).is_empty());
+    assert_eq!(secrets(&engine, "zq-999912", Some("src/a.txt")).len(), 1);
+    assert_eq!(
+        secrets(&engine, "zq-123412", Some("fixtures/a.txt")).len(),
+        1
+    );
+}
+
+#[test]
+fn commit_criteria_and_unknown_paths_stay_pending() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let found = engine.scan(b"zq-999912", Some("src/a"), &mut Scratch::default());
+    let pending = found[0].pending.as_deref().expect("commit block waits");
+    assert!(!pending.rule_paths);
+    assert!(engine.rules().stands_at(pending, Some("src/a"), None));
+    assert!(!engine.rules().stands_at(
+        pending,
+        Some("src/a"),
+        Some("0123456789abcdef0123456789abcdef01234567")
+    ));
+
+    let later = engine.scan_unplaced(b"zq-999912 conftok=abcdefgh", &mut Scratch::default());
+    assert_eq!(later.len(), 2);
+    let settle = |d: &Detection, path: &str| {
+        engine
+            .rules()
+            .stands_at(d.pending.as_deref().unwrap(), Some(path), None)
+    };
+    // the `and` block (stopword + path) decides per path
+    assert!(settle(&later[0], "src/a.txt"));
+    assert!(!settle(&later[0], "fixtures/a.txt"));
+    // the rule's own path regex decides per path
+    assert!(settle(&later[1], "etc/app.conf"));
+    assert!(!settle(&later[1], "etc/app.yaml"));
+}
+
+#[test]
+fn path_regex_limits_a_rule() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let text = "conftok=abcdefgh";
+    assert_eq!(secrets(&engine, text, Some("etc/app.conf")).len(), 1);
+    assert!(secrets(&engine, text, Some("etc/app.yaml")).is_empty());
+    assert!(secrets(&engine, text, None).is_empty());
+}
+
+#[test]
+fn file_rules_report_the_path_on_line_one() {
+    let engine = blob_engine(MatchMode::Prefiltered);
+    let found = engine.file_detections("certs/Client.P12");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].secret, "certs/Client.P12");
+    assert_eq!((found[0].line, found[0].column), (1, 1));
+    assert!(engine.file_detections("testdata/client.p12").is_empty());
+    assert!(engine.file_detections("certs/client.pem").is_empty());
+    // Content scans never report file rules: sources call file_detections.
+    assert!(secrets(&engine, "anything", Some("certs/client.p12")).is_empty());
+}
+
+fn blob_line_strategy() -> impl Strategy<Value = String> {
+    let fragments = prop::sample::select(vec![
+        "vendorx",
+        "VENDORX",
+        "vx-0123abcdef",
+        "vx-0123",
+        "zq-123456",
+        "ZQ_12345678",
+        "zq-000111",
+        "zq-999912",
+        "legacy",
+        "conftok=abcdefgh",
+        "gitleaks:allow",
+        " ",
+    ]);
+    prop::collection::vec(fragments, 0..6).prop_map(|parts| parts.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Blob-scope rules too: the prefilter only decides whether they run.
+    #[test]
+    fn prefilter_finds_what_reference_finds_for_blob_rules(
+        lines in prop::collection::vec(blob_line_strategy(), 0..20)
+    ) {
+        let text = lines.join("\n");
+        let fast = blob_engine(MatchMode::Prefiltered);
+        let slow = blob_engine(MatchMode::Reference);
+        for path in [None, Some("fixtures/a.conf"), Some("src/lib.rs")] {
             let mut a = fast.scan(text.as_bytes(), path, &mut Scratch::default());
             let mut b = slow.scan(text.as_bytes(), path, &mut Scratch::default());
             a.sort_by_key(|d| (d.start, d.end, d.rule));

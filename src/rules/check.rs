@@ -64,9 +64,11 @@ pub fn check_rules(rules: Vec<Rule>, minimum: ExampleMinimum) -> CheckReport {
     let rules = &engine.rules().rules;
     let mut scratch = Scratch::default();
     let mut secrets_of = |mode: MatchMode, index: usize, text: &str, path: Option<&str>| {
+        let file_detections = path.map(|p| engine.file_detections(p)).unwrap_or_default();
         let mut found: Vec<String> = engine
             .scan_in_mode(mode, text.as_bytes(), path, &mut scratch)
             .into_iter()
+            .chain(file_detections)
             .filter(|d| d.rule == index)
             .map(|d| d.secret)
             .collect();

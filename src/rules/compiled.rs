@@ -2,9 +2,10 @@
 //! parts (regexes, globs) compiled on first use so start-up does not grow
 //! with the number of rules.
 
+use super::allowlist::Allowlist;
 use super::schema::{
-    CompanionSpec, Confidence, ExampleSpec, KeywordCase, RemediationSpec, RuleSpec, Severity,
-    WindowSpec,
+    AllowlistSpec, CompanionSpec, Confidence, ExampleSpec, KeywordCase, RemediationSpec, RuleSpec,
+    Scope, SecretGroup, Severity, WindowSpec,
 };
 use crate::engine::checksum::Checksum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -24,8 +25,10 @@ pub struct Rule {
     pub description: Option<String>,
     pub keywords: Vec<String>,
     pub keyword_case: KeywordCase,
+    pub scope: Scope,
+    /// Empty for a file rule.
     pub regex: String,
-    pub secret_group: usize,
+    pub secret_group: SecretGroup,
     pub parts: Vec<String>,
     pub entropy: Option<f64>,
     pub checksum: Option<Checksum>,
@@ -33,8 +36,10 @@ pub struct Rule {
     pub allow_line_regexes: Vec<String>,
     /// Lowercased, so the check folds case once per candidate, not per word.
     pub allow_stopwords: Vec<String>,
+    pub allowlists: Vec<AllowlistSpec>,
     pub path_include: Vec<String>,
     pub path_exclude: Vec<String>,
+    pub path_regex: Option<String>,
     pub window: WindowSpec,
     pub companion: Option<CompanionSpec>,
     pub severity: Severity,
@@ -51,11 +56,14 @@ pub struct Rule {
 /// The compiled, expensive parts of a rule.
 #[derive(Debug)]
 pub struct RuleMatchers {
-    pub regex: Regex,
+    /// `None` for a file rule.
+    pub regex: Option<Regex>,
     pub allow_regexes: Vec<Regex>,
     pub allow_line_regexes: Vec<Regex>,
+    pub allowlists: Vec<Allowlist>,
     pub path_include: Option<GlobSet>,
     pub path_exclude: Option<GlobSet>,
+    pub path_regex: Option<Regex>,
     /// Capture group index of each named part, in `parts` order.
     pub part_groups: Vec<usize>,
 }
@@ -68,6 +76,7 @@ impl Rule {
             description: spec.description,
             keywords: spec.keywords,
             keyword_case: spec.keyword_case,
+            scope: spec.scope,
             regex: spec.regex,
             secret_group: spec.secret_group,
             parts: spec.parts,
@@ -89,8 +98,10 @@ impl Rule {
                 .iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
+            allowlists: spec.allowlists,
             path_include: spec.paths.include,
             path_exclude: spec.paths.exclude,
+            path_regex: spec.paths.regex,
             window: spec.window,
             companion: spec.companion,
             severity: spec.severity,
@@ -122,33 +133,66 @@ impl Rule {
         self.matchers.get().is_some()
     }
 
+    /// Whether the rule reports files by path alone (it has no regex).
+    pub fn is_file_rule(&self) -> bool {
+        self.regex.is_empty()
+    }
+
     fn compile(&self) -> Result<RuleMatchers, String> {
-        let regex = compile_regex(&self.regex).map_err(|e| format!("field `regex`: {e}"))?;
-        if self.secret_group >= regex.captures_len() {
-            return Err(format!(
-                "field `secret_group`: the regex has no capture group {} (it has {})",
-                self.secret_group,
-                regex.captures_len() - 1
-            ));
-        }
-        let mut part_groups = Vec::with_capacity(self.parts.len());
-        for part in &self.parts {
-            let index = regex
-                .capture_names()
-                .position(|name| name == Some(part.as_str()))
-                .ok_or_else(|| format!("field `parts`: the regex has no named group `{part}`"))?;
-            part_groups.push(index);
-        }
+        let regex = if self.is_file_rule() {
+            None
+        } else {
+            Some(compile_regex(&self.regex).map_err(|e| format!("field `regex`: {e}"))?)
+        };
+        let part_groups = match &regex {
+            Some(regex) => self.capture_groups(regex)?,
+            None => Vec::new(),
+        };
         let allow_regexes = compile_all(&self.allow_regexes, "allow.regexes")?;
         let allow_line_regexes = compile_all(&self.allow_line_regexes, "allow.line_regexes")?;
+        let allowlists = self
+            .allowlists
+            .iter()
+            .enumerate()
+            .map(|(n, spec)| Allowlist::compile(spec, &format!("allowlists[{n}]")))
+            .collect::<Result<_, _>>()?;
+        let path_regex = self
+            .path_regex
+            .as_deref()
+            .map(|r| compile_regex(r).map_err(|e| format!("field `paths.regex`: {e}")))
+            .transpose()?;
         Ok(RuleMatchers {
             regex,
             allow_regexes,
             allow_line_regexes,
+            allowlists,
             path_include: compile_globs(&self.path_include, "paths.include")?,
             path_exclude: compile_globs(&self.path_exclude, "paths.exclude")?,
+            path_regex,
             part_groups,
         })
+    }
+
+    /// Checks `secret_group` against the regex and finds the group of each
+    /// named part.
+    fn capture_groups(&self, regex: &Regex) -> Result<Vec<usize>, String> {
+        if let SecretGroup::Index(group) = self.secret_group
+            && group >= regex.captures_len()
+        {
+            return Err(format!(
+                "field `secret_group`: the regex has no capture group {group} (it has {})",
+                regex.captures_len() - 1
+            ));
+        }
+        self.parts
+            .iter()
+            .map(|part| {
+                regex
+                    .capture_names()
+                    .position(|name| name == Some(part.as_str()))
+                    .ok_or_else(|| format!("field `parts`: the regex has no named group `{part}`"))
+            })
+            .collect()
     }
 }
 
@@ -188,11 +232,20 @@ impl RuleMatchers {
     pub fn applies_to(&self, path: Option<&str>) -> bool {
         let Some(path) = path else {
             // Stdin and other unnamed input: path-limited rules cannot know.
-            return self.path_include.is_none();
+            return self.path_include.is_none() && self.path_regex.is_none();
         };
         if self.path_exclude.as_ref().is_some_and(|g| g.is_match(path)) {
             return false;
         }
         self.path_include.as_ref().is_none_or(|g| g.is_match(path))
+            && self
+                .path_regex
+                .as_ref()
+                .is_none_or(|r| r.is_match(path.as_bytes()))
+    }
+
+    /// Whether the rule's paths settings restrict where it applies.
+    pub fn has_path_filter(&self) -> bool {
+        self.path_include.is_some() || self.path_exclude.is_some() || self.path_regex.is_some()
     }
 }

@@ -1,11 +1,12 @@
 //! Loading rule files and user configs, validating them, and merging a user
 //! config into the built-in rules.
 
+use super::allowlist::Allowlist;
 use super::compiled::{Rule, compile_globs, compile_regex};
-use super::schema::{ConfigFile, GlobalAllowSpec, RuleFile, RuleSpec};
-use super::{GlobalAllow, RuleError, RuleSet};
+use super::schema::{AllowlistSpec, ConfigFile, GlobalAllowSpec, RuleFile, RuleSpec, Scope};
+use super::{GlobalAllow, RuleError, RuleSet, gitleaks};
 use crate::engine::checksum::Checksum;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 mod builtin {
@@ -68,14 +69,68 @@ pub fn read_rule_file(path: &Path) -> Result<Vec<Rule>, RuleError> {
 /// Builds the rule set for a scan: built-ins (unless the config drops them)
 /// merged with the user config at `config_path`, if any.
 pub fn load_rule_set(config_path: Option<&Path>) -> Result<RuleSet, RuleError> {
+    load_config(config_path).map(|loaded| loaded.rules)
+}
+
+/// Which format a config file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigDialect {
+    Leakhound,
+    /// A gitleaks v8 config, converted (see `rules::gitleaks`).
+    Gitleaks,
+}
+
+/// The rules of a scan, and what loading the config had to say.
+#[derive(Debug)]
+pub struct LoadedConfig {
+    pub rules: RuleSet,
+    /// `None` when there is no config file (built-in rules only).
+    pub dialect: Option<ConfigDialect>,
+    /// Settings that were not honoured, naming file, rule and field.
+    pub warnings: Vec<RuleError>,
+    /// Things worth knowing about how the config was read.
+    pub notes: Vec<String>,
+    /// For a gitleaks config: each gitleaks rule id and the id it has here.
+    pub gitleaks_rule_ids: BTreeMap<String, String>,
+}
+
+/// Loads the rules for a scan from the config at `config_path`, a
+/// leakhound config or a gitleaks one (told apart by its keys), or the
+/// built-in rules alone.
+pub fn load_config(config_path: Option<&Path>) -> Result<LoadedConfig, RuleError> {
     let Some(path) = config_path else {
-        return Ok(RuleSet::new(builtin_rules()?, GlobalAllow::default()));
+        return Ok(LoadedConfig {
+            rules: RuleSet::new(builtin_rules()?, GlobalAllow::default()),
+            dialect: None,
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            gitleaks_rule_ids: BTreeMap::new(),
+        });
     };
     let origin = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| RuleError::new(&origin, None, None, format!("cannot read config: {e}")))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| toml_error(&origin, &text, &e))?;
+    if gitleaks::is_gitleaks_config(path, &table) {
+        let builtin_ids: Vec<String> = builtin_rules()?.into_iter().map(|r| r.id).collect();
+        let converted = gitleaks::convert(path, &table, &builtin_ids)?;
+        return Ok(LoadedConfig {
+            rules: merge_config(converted.config, &origin)?,
+            dialect: Some(ConfigDialect::Gitleaks),
+            warnings: converted.warnings,
+            notes: converted.notes,
+            gitleaks_rule_ids: converted.rule_ids,
+        });
+    }
+    // Parsed again as typed data: its errors name the line and the rule.
     let config: ConfigFile = toml::from_str(&text).map_err(|e| toml_error(&origin, &text, &e))?;
-    merge_config(config, &origin)
+    Ok(LoadedConfig {
+        rules: merge_config(config, &origin)?,
+        dialect: Some(ConfigDialect::Leakhound),
+        warnings: Vec::new(),
+        notes: Vec::new(),
+        gitleaks_rule_ids: BTreeMap::new(),
+    })
 }
 
 fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> {
@@ -136,6 +191,7 @@ fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> 
             spec.allow.line_regexes.extend(allow.line_regexes);
             spec.allow.stopwords.extend(allow.stopwords);
         }
+        spec.allowlists.extend(change.allowlists);
         if let Some(paths) = change.paths {
             spec.paths = paths;
         }
@@ -146,13 +202,22 @@ fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> 
         rules[index] = rule;
     }
 
-    let allow = compile_global_allow(&config.allow, origin)?;
+    let allow = compile_global_allow(&config.allow, &config.allowlists, origin)?;
     Ok(RuleSet::new(rules, allow))
 }
 
-fn compile_global_allow(spec: &GlobalAllowSpec, origin: &str) -> Result<GlobalAllow, RuleError> {
+fn compile_global_allow(
+    spec: &GlobalAllowSpec,
+    allowlists: &[AllowlistSpec],
+    origin: &str,
+) -> Result<GlobalAllow, RuleError> {
     let err = |message: String| RuleError::new(origin, None, None, message);
     Ok(GlobalAllow {
+        allowlists: allowlists
+            .iter()
+            .enumerate()
+            .map(|(n, a)| Allowlist::compile(a, &format!("allowlists[{n}]")).map_err(err))
+            .collect::<Result<_, _>>()?,
         paths: compile_globs(&spec.paths, "allow.paths").map_err(err)?,
         regexes: spec
             .regexes
@@ -179,6 +244,7 @@ fn rule_to_spec(rule: &Rule) -> RuleSpec {
             KeywordCase::Exact => KeywordCase::Exact,
             KeywordCase::Ignore => KeywordCase::Ignore,
         },
+        scope: rule.scope,
         regex: rule.regex.clone(),
         secret_group: rule.secret_group,
         parts: rule.parts.clone(),
@@ -195,9 +261,11 @@ fn rule_to_spec(rule: &Rule) -> RuleSpec {
             line_regexes: rule.allow_line_regexes.clone(),
             stopwords: rule.allow_stopwords.clone(),
         },
+        allowlists: rule.allowlists.clone(),
         paths: PathSpec {
             include: rule.path_include.clone(),
             exclude: rule.path_exclude.clone(),
+            regex: rule.path_regex.clone(),
         },
         window: rule.window,
         companion: rule.companion.clone(),
@@ -229,18 +297,18 @@ fn validate_spec(spec: &RuleSpec, origin: &str) -> Result<(), RuleError> {
     if spec.name.trim().is_empty() {
         return Err(err("name", "must not be empty".into()));
     }
-    if spec.keywords.is_empty() {
+    if spec.regex.is_empty() {
+        validate_file_rule(spec, origin)?;
+    } else if spec.keywords.is_empty() && spec.scope == Scope::Window {
         return Err(err(
             "keywords",
-            "a rule needs at least one keyword: the prefilter runs a rule only where one occurs"
+            "a rule needs at least one keyword: the prefilter runs a rule only where one occurs \
+             (a rule with `scope = \"blob\"` may have none and then runs on every input)"
                 .into(),
         ));
     }
     if let Some(empty) = spec.keywords.iter().position(|k| k.is_empty()) {
         return Err(err("keywords", format!("keyword {} is empty", empty + 1)));
-    }
-    if spec.regex.is_empty() {
-        return Err(err("regex", "must not be empty".into()));
     }
     if let Some(entropy) = spec.entropy
         && !(0.0..=8.0).contains(&entropy)
@@ -269,6 +337,34 @@ fn validate_spec(spec: &RuleSpec, origin: &str) -> Result<(), RuleError> {
     }
     if spec.remediation.summary.trim().is_empty() {
         return Err(err("remediation.summary", "must not be empty".into()));
+    }
+    Ok(())
+}
+
+/// A rule without a regex reports files by path alone: it needs paths that
+/// select files, and settings about matched text make no sense on it.
+fn validate_file_rule(spec: &RuleSpec, origin: &str) -> Result<(), RuleError> {
+    let err =
+        |field: &str, message: String| RuleError::new(origin, Some(&spec.id), Some(field), message);
+    if !spec.paths.selects() {
+        return Err(err(
+            "regex",
+            "must not be empty, unless `paths.include` or `paths.regex` selects files for a file rule"
+                .into(),
+        ));
+    }
+    let text_settings = [
+        ("keywords", !spec.keywords.is_empty()),
+        ("parts", !spec.parts.is_empty()),
+        ("entropy", spec.entropy.is_some()),
+        ("checksum", spec.checksum.is_some()),
+    ];
+    if let Some((field, _)) = text_settings.iter().find(|(_, set)| *set) {
+        return Err(err(
+            field,
+            "a rule without `regex` reports files by path and has no text for this to apply to"
+                .into(),
+        ));
     }
     Ok(())
 }
@@ -422,5 +518,84 @@ remediation = { summary = "Revoke it." }
         let rule = set.rules.iter().find(|r| r.id == "acme-key").unwrap();
         assert_eq!(rule.entropy, Some(4.5));
         assert_eq!(rule.severity, crate::rules::schema::Severity::Low);
+    }
+
+    #[test]
+    fn blob_scope_rule_may_have_no_keywords() {
+        let text = MINIMAL.replace(r#"["acme_"]"#, "[]\nscope = \"blob\"");
+        let rules = parse_rule_file("x.toml", &text).unwrap();
+        assert!(rules[0].keywords.is_empty());
+    }
+
+    #[test]
+    fn secret_group_takes_a_number_or_first() {
+        let first = MINIMAL.replace("severity", "secret_group = \"first\"\nseverity");
+        assert!(parse_rule_file("x.toml", &first).is_ok());
+        let other = MINIMAL.replace("severity", "secret_group = \"last\"\nseverity");
+        let err = parse_rule_file("x.toml", &other).unwrap_err().to_string();
+        assert!(err.contains("first") && err.contains("last"), "{err}");
+    }
+
+    const FILE_RULE: &str = r#"
+[[rules]]
+id = "keystore"
+name = "Keystore"
+paths = { regex = '''\.p12$''' }
+severity = "medium"
+confidence = "medium"
+remediation = { summary = "Remove it." }
+"#;
+
+    #[test]
+    fn file_rule_needs_selecting_paths_and_no_text_settings() {
+        assert!(parse_rule_file("x.toml", FILE_RULE).is_ok());
+        let no_paths = FILE_RULE.replace("paths = { regex = '''\\.p12$''' }\n", "");
+        let err = parse_rule_file("x.toml", &no_paths)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`regex`"), "{err}");
+        let keywords = FILE_RULE.replace("severity", "keywords = [\"p12\"]\nseverity");
+        let err = parse_rule_file("x.toml", &keywords)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`keywords`"), "{err}");
+    }
+
+    #[test]
+    fn allowlist_blocks_load_globally_and_on_overrides() {
+        let text = format!(
+            "{MINIMAL}\n[[allowlists]]\ncondition = \"and\"\npaths = [\"test/**\"]\ncommits = [\"abcdef0\"]\n\n\
+             [[overrides.acme-key.allowlists]]\nregexes = ['''^acme_0''']\n"
+        );
+        let config: ConfigFile = toml::from_str(&text).unwrap();
+        let set = merge_config(config, "cfg.toml").unwrap();
+        assert_eq!(set.allow.allowlists.len(), 1);
+        let rule = set.rules.iter().find(|r| r.id == "acme-key").unwrap();
+        assert_eq!(rule.allowlists.len(), 1);
+    }
+
+    #[test]
+    fn bad_allowlist_regex_names_rule_and_field() {
+        let text = MINIMAL.replace(
+            "severity",
+            "allowlists = [{ regexes = ['''(''']}]\nseverity",
+        );
+        let config: ConfigFile = toml::from_str(&text).unwrap();
+        let err = merge_config(config, "cfg.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("acme-key") && err.contains("allowlists[0].regexes"),
+            "{err}"
+        );
+    }
+
+    /// The prefilter decides everything for built-in rules: blob scope and
+    /// file rules exist for user (gitleaks) rules only.
+    #[test]
+    fn builtin_rules_run_in_keyword_windows() {
+        for rule in builtin_rules().unwrap() {
+            assert_eq!(rule.scope, Scope::Window, "{}", rule.id);
+            assert!(!rule.keywords.is_empty(), "{}", rule.id);
+            assert!(!rule.is_file_rule(), "{}", rule.id);
+        }
     }
 }

@@ -23,14 +23,22 @@ pub struct RuleSpec {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    /// Literal strings for the prefilter; a match must contain one of them.
+    /// Literal strings for the prefilter. With `scope = "window"` (the
+    /// default) a match must contain one of them and there must be at least
+    /// one; with `scope = "blob"` they only decide whether the rule runs.
+    #[serde(default)]
     pub keywords: Vec<String>,
     #[serde(default)]
     pub keyword_case: KeywordCase,
+    /// Where the regex runs relative to keyword hits.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Empty for a file rule, which reports matching paths (see `paths`).
+    #[serde(default)]
     pub regex: String,
     /// Capture group holding the secret; 0 is the whole match.
     #[serde(default)]
-    pub secret_group: usize,
+    pub secret_group: SecretGroup,
     /// Named capture groups that are the parts of a multi-part credential.
     #[serde(default)]
     pub parts: Vec<String>,
@@ -42,6 +50,9 @@ pub struct RuleSpec {
     pub checksum: Option<String>,
     #[serde(default)]
     pub allow: AllowSpec,
+    /// Blocks of criteria that veto a finding (see `AllowlistSpec`).
+    #[serde(default)]
+    pub allowlists: Vec<AllowlistSpec>,
     #[serde(default)]
     pub paths: PathSpec,
     #[serde(default)]
@@ -72,6 +83,58 @@ pub enum KeywordCase {
     Ignore,
 }
 
+/// Where a rule's regex runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// In the lines around each keyword hit; a match must contain a keyword.
+    #[default]
+    Window,
+    /// Over the whole input, when any keyword occurs anywhere in it (or
+    /// always, for a rule without keywords); a match need not contain one.
+    /// What gitleaks rules expect.
+    Blob,
+}
+
+/// Which part of a match is the secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "SecretGroupRepr")]
+pub enum SecretGroup {
+    /// This capture group; 0 is the whole match.
+    Index(usize),
+    /// The first capture group that matched something, else the whole
+    /// match (written `"first"`; what gitleaks does without `secretGroup`).
+    FirstMatched,
+}
+
+impl Default for SecretGroup {
+    fn default() -> Self {
+        SecretGroup::Index(0)
+    }
+}
+
+/// How `secret_group` is written: a number, or the word `"first"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SecretGroupRepr {
+    Index(usize),
+    Word(String),
+}
+
+impl TryFrom<SecretGroupRepr> for SecretGroup {
+    type Error = String;
+
+    fn try_from(repr: SecretGroupRepr) -> Result<Self, String> {
+        match repr {
+            SecretGroupRepr::Index(index) => Ok(SecretGroup::Index(index)),
+            SecretGroupRepr::Word(word) if word == "first" => Ok(SecretGroup::FirstMatched),
+            SecretGroupRepr::Word(word) => Err(format!(
+                "expected a capture group number or \"first\", found {word:?}"
+            )),
+        }
+    }
+}
+
 /// Vetoes for candidate secrets.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,6 +158,68 @@ pub struct PathSpec {
     pub include: Vec<String>,
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// A regex the whole path must match (as well as `include`, if given).
+    #[serde(default)]
+    pub regex: Option<String>,
+}
+
+impl PathSpec {
+    /// Whether these settings select paths (rather than only excluding some).
+    pub fn selects(&self) -> bool {
+        !self.include.is_empty() || self.regex.is_some()
+    }
+}
+
+/// One allowlist block: criteria that veto a finding when any of them holds
+/// (`condition = "or"`, the default) or when all of them hold (`"and"`).
+/// Each non-empty list is one criterion.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowlistSpec {
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub condition: AllowCondition,
+    /// Regexes tested on `regex_target`.
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    #[serde(default)]
+    pub regex_target: RegexTarget,
+    /// Words the secret contains (ASCII case-insensitively).
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Path globs; together with `path_regexes`, one criterion on the path.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Regexes on the path.
+    #[serde(default)]
+    pub path_regexes: Vec<String>,
+    /// Commit ids (full, or a prefix of at least 7 hex digits) of history
+    /// findings.
+    #[serde(default)]
+    pub commits: Vec<String>,
+}
+
+/// How the criteria of an allowlist block combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllowCondition {
+    #[default]
+    Or,
+    And,
+}
+
+/// What an allowlist block's `regexes` are tested on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegexTarget {
+    /// The secret (the `secret_group` capture).
+    #[default]
+    Secret,
+    /// The whole regex match.
+    Match,
+    /// The whole line(s) of the match.
+    Line,
 }
 
 /// Pairs a rule's finding with a nearby finding of another rule that is the
@@ -214,6 +339,9 @@ pub struct ConfigFile {
     pub extend: ExtendSpec,
     #[serde(default)]
     pub allow: GlobalAllowSpec,
+    /// Allowlist blocks that apply to every rule.
+    #[serde(default)]
+    pub allowlists: Vec<AllowlistSpec>,
     /// Per-rule changes to built-in rules, keyed by rule id.
     #[serde(default)]
     pub overrides: BTreeMap<String, RuleOverride>,
@@ -272,6 +400,9 @@ pub struct RuleOverride {
     pub confidence: Option<Confidence>,
     #[serde(default)]
     pub allow: Option<AllowSpec>,
+    /// Allowlist blocks added to the rule's own.
+    #[serde(default)]
+    pub allowlists: Vec<AllowlistSpec>,
     #[serde(default)]
     pub paths: Option<PathSpec>,
 }

@@ -116,12 +116,18 @@ impl Worker<'_> {
             self.outcome.stats.skip(SkipReason::Allowlisted);
             return;
         }
-        if let Err(message) = self.scan_file(entry.path(), &display) {
-            self.outcome.error(display, message);
+        let origin = Origin {
+            source: SourceKind::File,
+            path: Some(display),
+            commit: None,
+        };
+        self.outcome.scan_path(self.engine, &origin);
+        if let Err(message) = self.scan_file(entry.path(), &origin) {
+            self.outcome.error(origin.path.unwrap_or_default(), message);
         }
     }
 
-    fn scan_file(&mut self, path: &Path, display: &str) -> Result<(), String> {
+    fn scan_file(&mut self, path: &Path, origin: &Origin) -> Result<(), String> {
         let mut file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
         let metadata = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
         if !metadata.is_file() {
@@ -132,24 +138,19 @@ impl Worker<'_> {
             self.outcome.stats.skip(SkipReason::TooLarge);
             return Ok(());
         }
-        let origin = Origin {
-            source: SourceKind::File,
-            path: Some(display.to_string()),
-            commit: None,
-        };
         if size >= MMAP_THRESHOLD {
             // SAFETY: the map is read-only and dropped before we return. If
             // another process truncates the file meanwhile we may read zeros
             // or fault; ripgrep accepts the same trade-off for large files.
             let map =
                 unsafe { memmap2::Mmap::map(&file) }.map_err(|e| format!("cannot map: {e}"))?;
-            self.scan_bytes(&map, &origin);
+            self.scan_bytes(&map, origin);
         } else {
             self.buffer.clear();
             file.read_to_end(&mut self.buffer)
                 .map_err(|e| format!("cannot read: {e}"))?;
             let buffer = std::mem::take(&mut self.buffer);
-            self.scan_bytes(&buffer, &origin);
+            self.scan_bytes(&buffer, origin);
             self.buffer = buffer;
         }
         Ok(())

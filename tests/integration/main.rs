@@ -2,6 +2,7 @@
 //! built in temporary directories.
 
 mod detection;
+mod gitleaks;
 mod helpers;
 mod history;
 mod rules_cmd;

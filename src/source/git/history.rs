@@ -16,6 +16,7 @@ use super::GitError;
 use super::packs::visit_packed_blobs;
 use crate::engine::finding::{CommitInfo, Finding, HistoryDetails, Location, Origin, SourceKind};
 use crate::engine::{Engine, Scratch};
+use crate::rules::RuleSet;
 use crate::scan::{ScanOutcome, SkipReason, looks_binary};
 use gix::ObjectId;
 use gix::bstr::{BString, ByteSlice};
@@ -231,6 +232,7 @@ pub fn scan_history(
         .store(blobs.len() as u64, Ordering::Relaxed);
 
     let (scanned, mut blob_findings) = scan_blobs(engine, repo, shared, &blobs, options, progress);
+    blob_findings.extend(file_rule_findings(engine, &introductions.by_blob));
     // Threads finish in any order; attribution below must not depend on it.
     blob_findings.sort_by(|(a, f), (b, g)| (a, f.sort_key()).cmp(&(b, g.sort_key())));
     outcome.merge(scanned);
@@ -238,6 +240,7 @@ pub fn scan_history(
     if !blob_findings.is_empty() {
         let in_head = head_blobs(repo);
         let findings = attribute(
+            engine.rules(),
             blob_findings,
             &commits,
             &introductions.by_blob,
@@ -538,7 +541,7 @@ fn scan_blobs(
         }
         files_scanned.fetch_add(1, Ordering::Relaxed);
         bytes_scanned.fetch_add(data.len() as u64, Ordering::Relaxed);
-        let detections = SCRATCH.with_borrow_mut(|scratch| engine.scan(data, None, scratch));
+        let detections = SCRATCH.with_borrow_mut(|scratch| engine.scan_unplaced(data, scratch));
         if detections.is_empty() {
             return;
         }
@@ -619,9 +622,58 @@ fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
     blobs
 }
 
+/// What file rules (rules without a regex) report at each path a blob was
+/// introduced at. Each finding names its path, so attribution keeps only
+/// the locations at that path.
+fn file_rule_findings(
+    engine: &Engine,
+    by_blob: &HashMap<ObjectId, Vec<Introduction>>,
+) -> Vec<(ObjectId, Finding)> {
+    if !engine.has_file_rules() {
+        return Vec::new();
+    }
+    // Many blobs share a path (every version of a file): decide each path once.
+    let mut by_path: HashMap<&BString, Vec<crate::engine::finding::Detection>> = HashMap::new();
+    let mut found = Vec::new();
+    for (blob, intros) in by_blob {
+        for intro in intros {
+            let detections = by_path
+                .entry(&intro.path)
+                .or_insert_with(|| engine.file_detections(&intro.path.to_str_lossy()));
+            let origin = Origin {
+                source: SourceKind::History,
+                path: Some(intro.path.to_str_lossy().into_owned()),
+                commit: None,
+            };
+            for detection in detections.iter().cloned() {
+                let rule = &engine.rules().rules[detection.rule];
+                found.push((*blob, Finding::new(rule, detection, &origin)));
+            }
+        }
+    }
+    found
+}
+
+/// Whether a finding stands at a location: its own path if it names one
+/// (a file rule's finding), no global path allowlist, and its pending
+/// path and commit checks.
+fn stands_at(rules: &RuleSet, finding: &Finding, location: &Location) -> bool {
+    if finding.path.as_ref().is_some_and(|p| *p != location.path)
+        || rules.allow.path_is_allowed(&location.path)
+    {
+        return false;
+    }
+    finding.pending.as_ref().is_none_or(|pending| {
+        rules.stands_at(pending, Some(&location.path), Some(&location.commit.commit))
+    })
+}
+
 /// Gives each blob finding its provenance and, unless `no_dedup`, merges
-/// findings of the same (rule, secret) across blobs into one.
+/// findings of the same (rule, secret) across blobs into one. Locations
+/// where a finding is allowlisted are dropped, and so is a finding left
+/// with none.
 fn attribute(
+    rules: &RuleSet,
     blob_findings: Vec<(ObjectId, Finding)>,
     commits: &[CommitMeta],
     introductions: &HashMap<ObjectId, Vec<Introduction>>,
@@ -631,7 +683,7 @@ fn attribute(
     // Every (commit, path) location of each finding, oldest first.
     let located: Vec<(Finding, Vec<Location>, bool)> = blob_findings
         .into_iter()
-        .map(|(blob, finding)| {
+        .filter_map(|(blob, finding)| {
             let mut locations: Vec<Location> = introductions
                 .get(&blob)
                 .map(|intros| {
@@ -646,8 +698,20 @@ fn attribute(
                         .collect()
                 })
                 .unwrap_or_default();
+            if locations.is_empty() {
+                // A blob no walked commit reaches (`--all-objects`): no path.
+                let stands = finding
+                    .pending
+                    .as_ref()
+                    .is_none_or(|p| rules.stands_at(p, None, None));
+                return stands.then(|| (finding, locations, in_head.contains(&blob)));
+            }
+            locations.retain(|location| stands_at(rules, &finding, location));
+            if locations.is_empty() {
+                return None;
+            }
             locations.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-            (finding, locations, in_head.contains(&blob))
+            Some((finding, locations, in_head.contains(&blob)))
         })
         .collect();
 

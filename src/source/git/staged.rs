@@ -258,6 +258,13 @@ pub fn scan_staged(
             outcome.stats.skip(SkipReason::Allowlisted);
             continue;
         }
+        let origin = Origin {
+            source: SourceKind::Staged,
+            path: Some(path.clone()),
+            commit: None,
+        };
+        // A file rule reports the file itself: the commit adds or changes it.
+        outcome.scan_path(engine, &origin);
         let blob = match repo.find_object(file.blob) {
             Ok(object) => object.detach().data,
             Err(e) => {
@@ -273,11 +280,6 @@ pub fn scan_staged(
             outcome.stats.skip(SkipReason::Binary);
             continue;
         }
-        let origin = Origin {
-            source: SourceKind::Staged,
-            path: Some(path.clone()),
-            commit: None,
-        };
         let mut found = ScanOutcome::default();
         found.scan_blob(engine, &mut scratch, &blob, &origin);
         if !options.whole_files
