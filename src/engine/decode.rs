@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn finds_base64_and_hex_runs_that_decode_to_text() {
-        let secret = "token=tok_Zq3nR8vT1xY6wB0m";
+        let secret = "token=tok_Zq3nR8vT1xY6wB0m"; // leakhound:allow
         let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
         let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
         let input = format!("a: {b64}\nb: {hex}\n");
