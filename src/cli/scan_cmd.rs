@@ -192,6 +192,10 @@ pub enum FormatArg {
     Text,
     Json,
     Jsonl,
+    Sarif,
+    Csv,
+    Junit,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -344,6 +348,10 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Jsonl => Format::Jsonl,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Markdown => Format::Markdown,
         }
     }
 }

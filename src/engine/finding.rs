@@ -125,6 +125,10 @@ pub struct Origin {
 pub struct Finding {
     pub rule_id: String,
     pub rule_name: String,
+    /// The rule's longer description, for reports that describe rules
+    /// (SARIF); not part of the JSON contract.
+    #[serde(skip)]
+    pub rule_description: Option<String>,
     pub severity: Severity,
     pub confidence: Confidence,
     pub tags: Vec<String>,
@@ -160,6 +164,7 @@ impl Finding {
             fingerprint: fingerprint(&rule.id, &detection.secret),
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),
+            rule_description: rule.description.clone(),
             severity: rule.severity,
             confidence: rule.confidence,
             tags: rule.tags.clone(),

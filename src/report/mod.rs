@@ -1,9 +1,16 @@
-//! Reporters: the same findings written as text for people, or JSON and
-//! JSON Lines for tools. Reporters read findings only.
+//! Reporters: the same findings written as text for people; JSON and JSON
+//! Lines for tools (JSON is the contract); SARIF for code-scanning UIs; CSV,
+//! JUnit and markdown for spreadsheets, CI test reporters and pull-request
+//! comments. Reporters read findings only.
 
+pub mod csv;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod mask;
+pub mod remediation;
 pub mod sanitize;
+pub mod sarif;
 pub mod text;
 
 use crate::scan::ScanOutcome;
@@ -15,6 +22,10 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    Sarif,
+    Csv,
+    Junit,
+    Markdown,
 }
 
 /// How findings are shown.
@@ -38,5 +49,21 @@ pub fn write_report(
         Format::Text => text::write(outcome, options, out),
         Format::Json => json::write(outcome, options.redact, out),
         Format::Jsonl => json::write_lines(outcome, options.redact, out),
+        Format::Sarif => sarif::write(outcome, options, out),
+        Format::Csv => csv::write(outcome, options, out),
+        Format::Junit => junit::write(outcome, options, out),
+        Format::Markdown => markdown::write(outcome, options, out),
+    }
+}
+
+/// A secret as the table-like formats show it: masked by default, in
+/// clear with `--show-secrets`, `REDACTED` with `--redact`.
+pub fn shown_secret(secret: &str, options: &ReportOptions) -> String {
+    if options.redact {
+        mask::REDACTED.to_string()
+    } else if options.show_secrets {
+        secret.to_string()
+    } else {
+        mask::mask(secret)
     }
 }

@@ -137,6 +137,13 @@ fn write_finding(
     if let Some(url) = &finding.remediation.revoke_url {
         writeln!(out, "       revoke at {}", escape_control(url))?;
     }
+    if let Some(status) = super::remediation::history_status(finding) {
+        writeln!(out, "       {status}")?;
+        writeln!(
+            out,
+            "       rotate first; then, to purge it: git filter-repo --replace-text, force-push, re-clone"
+        )?;
+    }
     writeln!(
         out,
         "  {}",

@@ -172,6 +172,7 @@ mod tests {
         Finding {
             rule_id: rule.into(),
             rule_name: rule.into(),
+            rule_description: None,
             severity: Severity::High,
             confidence: Confidence::High,
             tags: Vec::new(),

@@ -126,3 +126,25 @@ pub fn parse_json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
 }
+
+/// Fails the test, listing every violation, unless `sarif` is valid SARIF
+/// 2.1.0 under the official schema (a copy is in tests/schemas/).
+pub fn assert_valid_sarif(sarif: &str) {
+    use std::sync::OnceLock;
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/schemas/sarif-schema-2.1.0.json"
+        ))
+        .unwrap();
+        jsonschema::validator_for(&serde_json::from_str(&schema).unwrap()).unwrap()
+    });
+    let instance: serde_json::Value =
+        serde_json::from_str(sarif).unwrap_or_else(|e| panic!("SARIF is not JSON ({e}): {sarif}"));
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "invalid SARIF:\n{}", errors.join("\n"));
+}
