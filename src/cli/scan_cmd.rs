@@ -131,7 +131,8 @@ pub struct OutputArgs {
     #[arg(long)]
     redact: bool,
 
-    /// Text format: print secrets in clear instead of masked.
+    /// Print secrets in clear instead of masked (text, csv, junit,
+    /// markdown) or redacted (sarif).
     #[arg(long, conflicts_with = "redact")]
     show_secrets: bool,
 
