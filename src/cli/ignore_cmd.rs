@@ -5,7 +5,6 @@ use super::{ExitStatus, print_error};
 use crate::suppress::date::Date;
 use crate::suppress::ignore_file::{self, IgnoreFile, format_entry, is_fingerprint};
 use clap::Args;
-use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -104,19 +103,9 @@ fn append(args: &IgnoreArgs) -> Result<usize, String> {
         expires,
     );
     let updated = format!("{existing}{separator}{entry}");
+    // The whole file is checked as it will be, then written at once.
     let parsed = IgnoreFile::parse(&updated, &args.file)?;
     let line = parsed.entries.last().map_or(1, |entry| entry.line);
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&args.file)
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
-    let appended = if args.file.metadata().map_or(0, |m| m.len()) == 0 {
-        updated
-    } else {
-        format!("{separator}{entry}")
-    };
-    file.write_all(appended.as_bytes())
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    std::fs::write(&args.file, updated).map_err(|e| format!("{}: {e}", args.file.display()))?;
     Ok(line)
 }

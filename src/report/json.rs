@@ -2,7 +2,7 @@
 //! The shape is a contract: changing it needs a `FORMAT_VERSION` bump and a
 //! CHANGELOG entry.
 
-use super::mask::redact;
+use super::mask::redacted_if;
 use crate::engine::finding::Finding;
 use crate::scan::{ScanError, ScanOutcome, ScanStats};
 use serde::Serialize;
@@ -32,16 +32,6 @@ struct Report<'a> {
     errors: &'a [ScanError],
 }
 
-fn prepared(finding: &Finding, redacted: bool) -> Cow<'_, Finding> {
-    if redacted {
-        let mut owned = finding.clone();
-        redact(&mut owned);
-        Cow::Owned(owned)
-    } else {
-        Cow::Borrowed(finding)
-    }
-}
-
 pub fn write(outcome: &ScanOutcome, redacted: bool, out: &mut dyn Write) -> io::Result<()> {
     let report = Report {
         version: FORMAT_VERSION,
@@ -49,7 +39,7 @@ pub fn write(outcome: &ScanOutcome, redacted: bool, out: &mut dyn Write) -> io::
         findings: outcome
             .findings
             .iter()
-            .map(|f| prepared(f, redacted))
+            .map(|f| redacted_if(f, redacted))
             .collect(),
         stats: &outcome.stats,
         errors: &outcome.errors,
@@ -61,7 +51,7 @@ pub fn write(outcome: &ScanOutcome, redacted: bool, out: &mut dyn Write) -> io::
 /// One finding per line, nothing else, so tools can stream it.
 pub fn write_lines(outcome: &ScanOutcome, redacted: bool, out: &mut dyn Write) -> io::Result<()> {
     for finding in &outcome.findings {
-        serde_json::to_writer(&mut *out, &prepared(finding, redacted))?;
+        serde_json::to_writer(&mut *out, &redacted_if(finding, redacted))?;
         writeln!(out)?;
     }
     Ok(())

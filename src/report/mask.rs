@@ -1,6 +1,7 @@
 //! Hiding secrets in output: masked for people, redacted for `--redact`.
 
 use crate::engine::finding::Finding;
+use std::borrow::Cow;
 
 /// What replaces a secret under `--redact`.
 pub const REDACTED: &str = "REDACTED";
@@ -13,6 +14,17 @@ pub fn mask(secret: &str) -> String {
     let hidden = (chars - shown).clamp(3, 16);
     let prefix: String = secret.chars().take(shown).collect();
     format!("{prefix}{}", "*".repeat(hidden))
+}
+
+/// The finding as a report may show it: redacted (a copy) or as it is.
+pub fn redacted_if(finding: &Finding, redact_it: bool) -> Cow<'_, Finding> {
+    if redact_it {
+        let mut owned = finding.clone();
+        redact(&mut owned);
+        Cow::Owned(owned)
+    } else {
+        Cow::Borrowed(finding)
+    }
 }
 
 /// Replaces every secret a finding carries with `REDACTED`.

@@ -5,7 +5,7 @@
 //! are redacted unless `--show-secrets` asks for them.
 
 use super::ReportOptions;
-use super::mask::REDACTED;
+use super::mask::redacted_if;
 use super::remediation;
 use crate::engine::finding::Finding;
 use crate::rules::schema::{Confidence, Severity};
@@ -27,16 +27,20 @@ pub fn write(
     let mut rule_ids: Vec<&str> = Vec::new();
     let mut rules = Vec::new();
     let mut results = Vec::new();
-    for finding in &outcome.findings {
-        let index = match rule_ids.iter().position(|id| *id == finding.rule_id) {
+    for original in &outcome.findings {
+        // The file is uploaded to a third party: secrets stay out of it
+        // unless the user asked to see them.
+        let shown = redacted_if(original, options.redact || !options.show_secrets);
+        let finding = &*shown;
+        let index = match rule_ids.iter().position(|id| *id == original.rule_id) {
             Some(index) => index,
             None => {
-                rule_ids.push(&finding.rule_id);
+                rule_ids.push(&original.rule_id);
                 rules.push(rule(finding));
                 rule_ids.len() - 1
             }
         };
-        results.push(result(finding, index, options));
+        results.push(result(finding, index));
     }
     let notifications: Vec<Value> = outcome
         .errors
@@ -73,6 +77,12 @@ pub fn write(
 /// A rule's descriptor, from the first finding of it.
 fn rule(finding: &Finding) -> Value {
     let summary = &finding.remediation.summary;
+    // Rule help holds for every finding of the rule, so nothing of this
+    // one's history goes in it.
+    let generic = Finding {
+        history: None,
+        ..finding.clone()
+    };
     let mut tags = vec!["security".to_string(), "secret".to_string()];
     tags.extend(finding.tags.iter().cloned());
     let mut descriptor = json!({
@@ -81,8 +91,8 @@ fn rule(finding: &Finding) -> Value {
         "shortDescription": { "text": finding.rule_name },
         "fullDescription": { "text": finding.rule_description.as_deref().unwrap_or(summary) },
         "help": {
-            "text": rule_help_text(finding),
-            "markdown": rule_help_markdown(finding),
+            "text": remediation::plain(&generic),
+            "markdown": rule_help_markdown(&generic),
         },
         "defaultConfiguration": { "level": level(finding.severity) },
         "properties": {
@@ -102,29 +112,18 @@ fn rule(finding: &Finding) -> Value {
     descriptor
 }
 
-/// Rule help: the remediation without what depends on one finding.
-fn rule_help_text(finding: &Finding) -> String {
-    let generic = Finding {
-        history: None,
-        ..finding.clone()
-    };
-    remediation::plain(&generic)
-}
-
-fn rule_help_markdown(finding: &Finding) -> String {
-    let generic = Finding {
-        history: None,
-        ..finding.clone()
-    };
+/// Rule help in markdown: the remediation of `generic` (a finding with
+/// nothing history-specific), then how to purge history in general.
+fn rule_help_markdown(generic: &Finding) -> String {
     format!(
         "**{}**\n\n{}\nIf the secret is in git history: {}\n",
-        remediation::escape_markdown(&finding.rule_name),
-        remediation::markdown(&generic),
+        remediation::escape_markdown(&generic.rule_name),
+        remediation::markdown(generic),
         remediation::PURGE_HISTORY
     )
 }
 
-fn result(finding: &Finding, rule_index: usize, options: &ReportOptions) -> Value {
+fn result(finding: &Finding, rule_index: usize) -> Value {
     let mut message = format!(
         "{} ({} confidence). {}",
         finding.rule_name,
@@ -155,7 +154,7 @@ fn result(finding: &Finding, rule_index: usize, options: &ReportOptions) -> Valu
             "author": commit.author,
             "email": commit.email,
             "date": commit.date,
-            "message": hide_secrets(&commit.message, finding, options),
+            "message": commit.message,
         });
     }
     if let Some(history) = &finding.history {
@@ -174,13 +173,13 @@ fn result(finding: &Finding, rule_index: usize, options: &ReportOptions) -> Valu
         "ruleIndex": rule_index,
         "level": level(finding.severity),
         "message": { "text": message },
-        "locations": [location(finding, options)],
+        "locations": [location(finding)],
         "partialFingerprints": { FINGERPRINT_KEY: finding.fingerprint },
         "properties": properties,
     })
 }
 
-fn location(finding: &Finding, options: &ReportOptions) -> Value {
+fn location(finding: &Finding) -> Value {
     let start_line = finding.line.max(1);
     let start_column = finding.column.max(1);
     let end_line = finding.end_line.max(start_line);
@@ -208,26 +207,10 @@ fn location(finding: &Finding, options: &ReportOptions) -> Value {
                 "startColumn": start_column,
                 "endLine": end_line,
                 "endColumn": end_column,
-                "snippet": { "text": hide_secrets(&finding.line_text, finding, options) },
+                "snippet": { "text": finding.line_text },
             },
         },
     })
-}
-
-/// `text` with the finding's secrets replaced by REDACTED, unless the user
-/// asked to see them (and did not ask for redaction).
-fn hide_secrets(text: &str, finding: &Finding, options: &ReportOptions) -> String {
-    if options.show_secrets && !options.redact {
-        return text.to_string();
-    }
-    let mut hidden = text.to_string();
-    let secrets = std::iter::once(&finding.secret).chain(finding.parts.iter().map(|p| &p.secret));
-    for secret in secrets {
-        if !secret.is_empty() {
-            hidden = hidden.replace(secret.as_str(), REDACTED);
-        }
-    }
-    hidden
 }
 
 /// Percent-encodes a relative path as a URI reference (RFC 3986): every

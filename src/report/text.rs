@@ -1,8 +1,9 @@
 //! The text report for people: one block per finding, then a summary.
 
 use super::ReportOptions;
-use super::mask::{REDACTED, mask, redact};
+use super::mask::redacted_if;
 use super::sanitize::escape_control;
+use super::shown_secret;
 use crate::engine::finding::Finding;
 use crate::rules::schema::Severity;
 use crate::scan::ScanOutcome;
@@ -41,14 +42,8 @@ pub fn write(
 ) -> io::Result<()> {
     let paint = Paint { on: options.color };
     for finding in &outcome.findings {
-        if options.redact {
-            // Everything a finding carries, commit messages included.
-            let mut redacted = finding.clone();
-            redact(&mut redacted);
-            write_finding(&redacted, options, &paint, out)?;
-        } else {
-            write_finding(finding, options, &paint, out)?;
-        }
+        // Under --redact, everything a finding carries, commit messages included.
+        write_finding(&redacted_if(finding, options.redact), options, &paint, out)?;
     }
     write_summary(outcome, &paint, out)
 }
@@ -59,15 +54,7 @@ fn write_finding(
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let shown = |secret: &str| -> String {
-        if options.redact {
-            REDACTED.to_string()
-        } else if options.show_secrets {
-            secret.to_string()
-        } else {
-            mask(secret)
-        }
-    };
+    let shown = |secret: &str| shown_secret(secret, options);
     let path = finding
         .path
         .as_deref()
