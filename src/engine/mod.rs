@@ -166,6 +166,7 @@ impl Engine {
             self.scan_encoded(input, place, self.decode_depth, &mut detections);
         }
         self.drop_generic_overlaps(&mut detections);
+        self.drop_same_secret_twice(&mut detections);
         companion::pair(&self.rules, &self.companions, &mut detections);
         detections
     }
@@ -188,6 +189,42 @@ impl Engine {
                 || !specific
                     .iter()
                     .any(|&(start, end)| start < d.end && d.start < end)
+        });
+    }
+
+    /// Keeps one detection of a secret that two provider rules both match
+    /// at the same place (token formats that share a prefix, such as
+    /// Segment's and Sourcegraph's `sgp_`): the one from the rule with the
+    /// highest confidence, the first such rule on a tie.
+    fn drop_same_secret_twice(&self, detections: &mut Vec<Detection>) {
+        if detections.len() < 2 {
+            return;
+        }
+        let rules = &self.rules.rules;
+        // Detections of one secret sit next to each other in this order.
+        let mut order: Vec<usize> = (0..detections.len()).collect();
+        order.sort_by(|&a, &b| detections[a].secret.cmp(&detections[b].secret));
+        let mut dropped = vec![false; detections.len()];
+        for group in order.chunk_by(|&a, &b| detections[a].secret == detections[b].secret) {
+            for (n, &i) in group.iter().enumerate() {
+                for &j in &group[n + 1..] {
+                    let (a, b) = (&detections[i], &detections[j]);
+                    if dropped[i] || dropped[j] || a.rule == b.rule {
+                        continue;
+                    }
+                    if a.start < b.end && b.start < a.end {
+                        let first_wins = (rules[a.rule].confidence, std::cmp::Reverse(i))
+                            >= (rules[b.rule].confidence, std::cmp::Reverse(j));
+                        dropped[if first_wins { j } else { i }] = true;
+                    }
+                }
+            }
+        }
+        let mut index = 0;
+        detections.retain(|_| {
+            let keep = !dropped[index];
+            index += 1;
+            keep
         });
     }
 

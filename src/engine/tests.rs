@@ -403,3 +403,43 @@ proptest! {
         }
     }
 }
+
+const SHARED_PREFIX_RULES: &str = r#"
+[[rules]]
+id = "loose-format"
+name = "Loose format"
+keywords = ["sgp_"]
+regex = '''\b(sgp_[A-Za-z0-9_]{40,70})\b'''
+secret_group = 1
+severity = "high"
+confidence = "medium"
+remediation = { summary = "Revoke it." }
+
+[[rules]]
+id = "exact-format"
+name = "Exact format"
+keywords = ["sgp_"]
+regex = '''\b(sgp_[a-f0-9]{40})\b'''
+secret_group = 1
+severity = "high"
+confidence = "high"
+remediation = { summary = "Revoke it." }
+"#;
+
+#[test]
+fn a_secret_two_rules_match_is_reported_once_by_the_surer_rule() {
+    let rules = parse_rule_file("test.toml", SHARED_PREFIX_RULES).unwrap();
+    let engine = Engine::new(
+        RuleSet::new(rules, GlobalAllow::default()),
+        MatchMode::Prefiltered,
+    );
+    let hex = "sgp_355cfc8bfcca7885b9fe0273130abe92661f7a3c";
+    let found = secrets(&engine, &format!("TOKEN={hex}\n"), None);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "exact-format");
+    // Only the loose rule matches this one, so it still reports it.
+    let mixed = "sgp_Zq3nR8vT1xY6wB0mK4pL7sD2fH9jA5Zq3nR8vT1xY6wB0m";
+    let found = secrets(&engine, &format!("TOKEN={mixed}\n"), None);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "loose-format");
+}
