@@ -15,15 +15,17 @@ pub struct CheckReport {
     pub failures: Vec<String>,
 }
 
-/// Minimum examples of each kind that a rule must carry.
+/// What every checked rule must carry, at least.
 #[derive(Debug, Clone, Copy)]
-pub struct ExampleMinimum {
+pub struct RuleMinimum {
     pub examples: usize,
     pub negative_examples: usize,
+    /// Remediation steps: where to revoke, how to rotate, what to check.
+    pub rotation_steps: usize,
 }
 
 /// Checks `rules`; each rule is tested against its own examples only.
-pub fn check_rules(rules: Vec<Rule>, minimum: ExampleMinimum) -> CheckReport {
+pub fn check_rules(rules: Vec<Rule>, minimum: RuleMinimum) -> CheckReport {
     let mut report = CheckReport {
         rules: rules.len(),
         ..CheckReport::default()
@@ -41,6 +43,15 @@ pub fn check_rules(rules: Vec<Rule>, minimum: ExampleMinimum) -> CheckReport {
                 rule.id,
                 rule.examples.len(),
                 minimum.examples
+            ));
+        }
+        if rule.remediation.rotation.len() < minimum.rotation_steps {
+            report.failures.push(format!(
+                "{}: rule `{}`: remediation has {} rotation steps, needs at least {} (revoke, rotate, check)",
+                rule.origin,
+                rule.id,
+                rule.remediation.rotation.len(),
+                minimum.rotation_steps
             ));
         }
         if rule.negative_examples.len() < minimum.negative_examples {

@@ -32,9 +32,47 @@ fn builtin_rules_are_listed_with_keywords() {
     assert!(output.status.success());
     let rules = parse_json(&output.stdout);
     let rules = rules.as_array().unwrap();
-    assert!(rules.len() >= 40, "{} rules", rules.len());
     for rule in rules {
         assert!(!rule["keywords"].as_array().unwrap().is_empty(), "{rule}");
+        assert_eq!(rule["provider"], rule["tags"][0], "{rule}");
+    }
+}
+
+#[test]
+fn builtin_rules_cover_200_rules_and_150_providers() {
+    let output = leakhound()
+        .args(["rules", "list", "--json"])
+        .output()
+        .unwrap();
+    let rules = parse_json(&output.stdout);
+    let rules = rules.as_array().unwrap();
+    let providers: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .map(|r| r["provider"].as_str().unwrap())
+        .collect();
+    assert!(rules.len() >= 200, "{} rules", rules.len());
+    assert!(providers.len() >= 150, "{} providers", providers.len());
+    // Families a user expects by name.
+    for provider in [
+        "aws",
+        "google",
+        "azure-devops",
+        "github",
+        "gitlab",
+        "npm",
+        "pypi",
+        "slack",
+        "stripe",
+        "openai",
+        "anthropic",
+        "datadog",
+        "sentry",
+        "vault",
+        "okta",
+        "snowflake",
+        "age",
+    ] {
+        assert!(providers.contains(provider), "no rule for {provider}");
     }
 }
 
