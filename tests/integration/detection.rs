@@ -51,6 +51,63 @@ fn kubernetes_secret_data_is_decoded() {
     );
 }
 
+/// Auth blobs of registry config files (`user:password` in base64) are
+/// reported by their own rule, unless the password is a provider token: then
+/// the provider's rule reports it, once.
+#[test]
+fn a_provider_token_inside_a_registry_auth_blob_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = github_token("ghp_", 23);
+    let config = format!(
+        "{{\"auths\": {{\"ghcr.io\": {{\"auth\": \"{}\"}}, \"registry.corp.internal\": {{\"auth\": \"{}\"}}}}}}\n",
+        b64(&format!("ci-bot:{token}")),
+        b64("deploy:Qm7rTz2kWx9vLp3s")
+    );
+    write(dir.path(), ".docker/config.json", &config);
+    write(
+        dir.path(),
+        ".npmrc",
+        format!(
+            "//npm.pkg.github.com/:_auth={}\n",
+            b64(&format!("ci-bot:{token}"))
+        ),
+    );
+    let report = scan_json(dir.path(), &[]);
+    let mut found: Vec<(String, String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["secret"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            (
+                ".docker/config.json".to_string(),
+                "docker-config-auth".to_string(),
+                b64("deploy:Qm7rTz2kWx9vLp3s")
+            ),
+            (
+                ".docker/config.json".to_string(),
+                "github-pat-classic".to_string(),
+                token.clone()
+            ),
+            (
+                ".npmrc".to_string(),
+                "github-pat-classic".to_string(),
+                token
+            ),
+        ]
+    );
+}
+
 #[test]
 fn nested_encodings_need_the_depth() {
     let dir = tempfile::tempdir().unwrap();

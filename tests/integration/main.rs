@@ -2,6 +2,7 @@
 //! built in temporary directories.
 
 mod action;
+mod corpus;
 mod detection;
 mod gitleaks;
 mod helpers;
