@@ -71,6 +71,17 @@ pub struct Scratch {
     hits: Vec<KeywordHit>,
     windows: Vec<(usize, usize)>,
     candidates: Vec<Candidate>,
+    /// Per rule, whether it runs on the current input (its paths allow the
+    /// place), decided at its first keyword hit.
+    runs_here: Vec<RunsHere>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum RunsHere {
+    #[default]
+    Unknown,
+    Yes,
+    No,
 }
 
 /// A match that passed every check, before its position is resolved.
@@ -311,7 +322,25 @@ impl Engine {
 
     fn scan_prefiltered(&self, input: &[u8], place: Place, scratch: &mut Scratch) {
         scratch.hits.clear();
-        self.prefilter.find_hits(input, &mut scratch.hits);
+        scratch.runs_here.clear();
+        scratch
+            .runs_here
+            .resize(self.rules.rules.len(), RunsHere::Unknown);
+        // Hits of a rule whose paths exclude this input are dropped as they
+        // are found, so common keywords of path-limited rules (`password`
+        // for .pypirc) cost nothing on other files.
+        let runs_here = &mut scratch.runs_here;
+        self.prefilter.find_hits(input, &mut scratch.hits, |rule| {
+            let state = &mut runs_here[rule as usize];
+            if *state == RunsHere::Unknown {
+                *state = if self.run_of(rule as usize, place).is_some() {
+                    RunsHere::Yes
+                } else {
+                    RunsHere::No
+                };
+            }
+            *state == RunsHere::Yes
+        });
         for &index in &self.unconditional {
             if let Some(run) = self.run_of(index, place) {
                 self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);

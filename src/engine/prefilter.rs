@@ -105,8 +105,14 @@ impl Prefilter {
         Some(nfa)
     }
 
-    /// Appends every keyword hit in `haystack` to `hits`, unordered.
-    pub fn find_hits(&self, haystack: &[u8], hits: &mut Vec<KeywordHit>) {
+    /// Appends every keyword hit in `haystack` of a rule that `wanted`
+    /// accepts to `hits`, unordered.
+    pub fn find_hits(
+        &self,
+        haystack: &[u8],
+        hits: &mut Vec<KeywordHit>,
+        mut wanted: impl FnMut(u32) -> bool,
+    ) {
         let Some(automaton) = self.automaton(haystack.len()) else {
             return;
         };
@@ -114,7 +120,7 @@ impl Prefilter {
         for found in automaton.find_overlapping_iter(haystack) {
             let text = &haystack[found.start()..found.end()];
             for owner in &self.owners[found.pattern().as_usize()] {
-                if owner.exact.as_deref().is_none_or(|exact| exact == text) {
+                if owner.exact.as_deref().is_none_or(|exact| exact == text) && wanted(owner.rule) {
                     hits.push(KeywordHit {
                         rule: owner.rule,
                         start: found.start(),
@@ -142,7 +148,7 @@ mod tests {
 
     fn hits_of(prefilter: &Prefilter, text: &[u8]) -> Vec<KeywordHit> {
         let mut hits = Vec::new();
-        prefilter.find_hits(text, &mut hits);
+        prefilter.find_hits(text, &mut hits, |_| true);
         hits.sort_unstable();
         hits
     }
