@@ -18,7 +18,7 @@ pub mod location;
 pub mod prefilter;
 
 use crate::rules::allowlist::{Content, Verdict, contains_stopword};
-use crate::rules::compiled::RuleMatchers;
+use crate::rules::compiled::{RuleMatchers, RuleVetoes};
 use crate::rules::schema::{Scope, SecretGroup};
 use crate::rules::{Rule, RuleSet};
 use finding::{AllowRef, Detection, Part, Pending};
@@ -285,8 +285,9 @@ impl Engine {
         if !matchers.applies_to(Some(path)) {
             return None;
         }
+        let vetoes = self.rules.rules[index].vetoes().ok()?;
         let pending = self
-            .allowlist_checks(index, matchers, None, Place::Known(path), false)
+            .allowlist_checks(index, vetoes, None, Place::Known(path), false)
             .ok()?;
         Some(Detection {
             rule: index,
@@ -447,8 +448,9 @@ impl Engine {
         if rule.checksum.is_some_and(|check| !check.validate(secret)) {
             return None;
         }
+        let vetoes = rule.vetoes().ok()?;
         let global = &self.rules.allow;
-        if matchers.allow_regexes.iter().any(|r| r.is_match(secret))
+        if vetoes.allow_regexes.iter().any(|r| r.is_match(secret))
             || global.regexes.iter().any(|r| r.is_match(secret))
             || contains_stopword(secret, &rule.allow_stopwords)
             || contains_stopword(secret, &global.stopwords)
@@ -460,10 +462,7 @@ impl Engine {
         if INLINE_ALLOW_MARKERS
             .iter()
             .any(|marker| memchr::memmem::find(lines, marker).is_some())
-            || matchers
-                .allow_line_regexes
-                .iter()
-                .any(|r| r.is_match(lines))
+            || vetoes.allow_line_regexes.iter().any(|r| r.is_match(lines))
         {
             return None;
         }
@@ -475,7 +474,7 @@ impl Engine {
         let pending = self
             .allowlist_checks(
                 run.index,
-                matchers,
+                vetoes,
                 Some(&content),
                 run.place,
                 run.paths_pending,
@@ -503,17 +502,17 @@ impl Engine {
     fn allowlist_checks(
         &self,
         index: usize,
-        matchers: &RuleMatchers,
+        vetoes: &RuleVetoes,
         content: Option<&Content>,
         place: Place,
         paths_pending: bool,
     ) -> Result<Option<Box<Pending>>, Vetoed> {
         let global = &self.rules.allow.allowlists;
-        if matchers.allowlists.is_empty() && global.is_empty() && !paths_pending {
+        if vetoes.allowlists.is_empty() && global.is_empty() && !paths_pending {
             return Ok(None);
         }
         let own = (0u32..)
-            .zip(&matchers.allowlists)
+            .zip(&vetoes.allowlists)
             .map(|(n, b)| (AllowRef::Rule(n), b));
         let shared = (0u32..).zip(global).map(|(n, b)| (AllowRef::Global(n), b));
         let mut waiting = Vec::new();

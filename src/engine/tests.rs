@@ -149,6 +149,20 @@ fn rules_compile_only_when_their_keywords_hit() {
 }
 
 #[test]
+fn allowlists_compile_only_when_the_regex_first_matches() {
+    let engine = engine(MatchMode::Prefiltered);
+    let rule = |id: &str| engine.rules().rules.iter().find(|r| r.id == id).unwrap();
+    // The keyword hits but nothing is assigned: the regex runs, the
+    // allowlists are not needed.
+    assert!(secrets(&engine, "let password_field = form.password;\n", None).is_empty());
+    assert!(rule("word-password").is_compiled());
+    assert!(!rule("word-password").vetoes_compiled());
+    let found = secrets(&engine, "password = \"Zq3nR8vT1x\"\n", None);
+    assert_eq!(found.len(), 1);
+    assert!(rule("word-password").vetoes_compiled());
+}
+
+#[test]
 fn non_utf8_input_is_scanned() {
     let engine = engine(MatchMode::Prefiltered);
     let mut input = b"\xff\xfe garbage \xc3 ".to_vec();

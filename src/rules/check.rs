@@ -31,7 +31,7 @@ pub fn check_rules(rules: Vec<Rule>, minimum: RuleMinimum) -> CheckReport {
         ..CheckReport::default()
     };
     for rule in &rules {
-        if let Err(e) = rule.matchers() {
+        if let Err(e) = rule.compile_now() {
             report
                 .failures
                 .push(format!("{}: rule `{}`: {e}", rule.origin, rule.id));

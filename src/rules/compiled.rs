@@ -51,21 +51,29 @@ pub struct Rule {
     /// Where the rule was defined: a built-in file name or a config path.
     pub origin: String,
     matchers: OnceLock<Result<RuleMatchers, String>>,
+    vetoes: OnceLock<Result<RuleVetoes, String>>,
 }
 
-/// The compiled, expensive parts of a rule.
+/// What finds a rule's candidates, compiled when a keyword first hits.
 #[derive(Debug)]
 pub struct RuleMatchers {
     /// `None` for a file rule.
     pub regex: Option<Regex>,
-    pub allow_regexes: Vec<Regex>,
-    pub allow_line_regexes: Vec<Regex>,
-    pub allowlists: Vec<Allowlist>,
     pub path_include: Option<GlobSet>,
     pub path_exclude: Option<GlobSet>,
     pub path_regex: Option<Regex>,
     /// Capture group index of each named part, in `parts` order.
     pub part_groups: Vec<usize>,
+}
+
+/// What vetoes a rule's candidates, compiled when the regex first matches:
+/// generic rules carry dozens of allow regexes that most inputs, where the
+/// keyword hits but nothing is assigned, never need.
+#[derive(Debug)]
+pub struct RuleVetoes {
+    pub allow_regexes: Vec<Regex>,
+    pub allow_line_regexes: Vec<Regex>,
+    pub allowlists: Vec<Allowlist>,
 }
 
 impl Rule {
@@ -111,6 +119,7 @@ impl Rule {
             negative_examples: spec.negative_examples,
             origin: origin.to_string(),
             matchers: OnceLock::new(),
+            vetoes: OnceLock::new(),
         }
     }
 
@@ -122,6 +131,22 @@ impl Rule {
             .map_err(String::as_str)
     }
 
+    /// The compiled allowlists, built on first call. An error names the field.
+    pub fn vetoes(&self) -> Result<&RuleVetoes, &str> {
+        self.vetoes
+            .get_or_init(|| self.compile_vetoes())
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
+    /// Compiles everything now, so a broken rule fails at load, naming the
+    /// field, rather than when its keyword first appears.
+    pub fn compile_now(&self) -> Result<(), &str> {
+        self.matchers()?;
+        self.vetoes()?;
+        Ok(())
+    }
+
     /// Whether this is a generic rule (keyword + assignment + entropy)
     /// rather than one for a provider's own format.
     pub fn is_generic(&self) -> bool {
@@ -131,6 +156,11 @@ impl Rule {
     /// Whether the rule's matchers have been compiled (for tests of laziness).
     pub fn is_compiled(&self) -> bool {
         self.matchers.get().is_some()
+    }
+
+    /// Whether the rule's allowlists have been compiled (for tests of laziness).
+    pub fn vetoes_compiled(&self) -> bool {
+        self.vetoes.get().is_some()
     }
 
     /// Whether the rule reports files by path alone (it has no regex).
@@ -148,14 +178,6 @@ impl Rule {
             Some(regex) => self.capture_groups(regex)?,
             None => Vec::new(),
         };
-        let allow_regexes = compile_all(&self.allow_regexes, "allow.regexes")?;
-        let allow_line_regexes = compile_all(&self.allow_line_regexes, "allow.line_regexes")?;
-        let allowlists = self
-            .allowlists
-            .iter()
-            .enumerate()
-            .map(|(n, spec)| Allowlist::compile(spec, &format!("allowlists[{n}]")))
-            .collect::<Result<_, _>>()?;
         let path_regex = self
             .path_regex
             .as_deref()
@@ -163,13 +185,23 @@ impl Rule {
             .transpose()?;
         Ok(RuleMatchers {
             regex,
-            allow_regexes,
-            allow_line_regexes,
-            allowlists,
             path_include: compile_globs(&self.path_include, "paths.include")?,
             path_exclude: compile_globs(&self.path_exclude, "paths.exclude")?,
             path_regex,
             part_groups,
+        })
+    }
+
+    fn compile_vetoes(&self) -> Result<RuleVetoes, String> {
+        Ok(RuleVetoes {
+            allow_regexes: compile_all(&self.allow_regexes, "allow.regexes")?,
+            allow_line_regexes: compile_all(&self.allow_line_regexes, "allow.line_regexes")?,
+            allowlists: self
+                .allowlists
+                .iter()
+                .enumerate()
+                .map(|(n, spec)| Allowlist::compile(spec, &format!("allowlists[{n}]")))
+                .collect::<Result<_, _>>()?,
         })
     }
 

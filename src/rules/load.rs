@@ -145,7 +145,7 @@ fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> 
         let rule = Rule::from_spec(spec, origin);
         // User rules are few and untested by us: compile them now so a bad
         // regex is reported at start with its file and rule, not mid-scan.
-        rule.matchers()
+        rule.compile_now()
             .map_err(|e| RuleError::new(origin, Some(&rule.id), None, e.to_string()))?;
         if let Some(existing) = rules.iter_mut().find(|r| r.id == rule.id) {
             // A user rule with a built-in id replaces it: that is how a team
@@ -197,7 +197,7 @@ fn merge_config(config: ConfigFile, origin: &str) -> Result<RuleSet, RuleError> 
         }
         validate_spec(&spec, origin)?;
         let rule = Rule::from_spec(spec, &old.origin);
-        rule.matchers()
+        rule.compile_now()
             .map_err(|e| RuleError::new(origin, Some(&id), None, e.to_string()))?;
         rules[index] = rule;
     }

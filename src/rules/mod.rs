@@ -34,7 +34,7 @@ impl RuleSet {
         let Some(rule) = self.rules.get(pending.rule) else {
             return true;
         };
-        let Ok(matchers) = rule.matchers() else {
+        let (Ok(matchers), Ok(vetoes)) = (rule.matchers(), rule.vetoes()) else {
             return true;
         };
         if pending.rule_paths && !matchers.applies_to(path) {
@@ -42,7 +42,7 @@ impl RuleSet {
         }
         !pending.allowlists.iter().any(|reference| {
             let block = match *reference {
-                AllowRef::Rule(n) => matchers.allowlists.get(n as usize),
+                AllowRef::Rule(n) => vetoes.allowlists.get(n as usize),
                 AllowRef::Global(n) => self.allow.allowlists.get(n as usize),
             };
             block.is_some_and(|b| b.allows_origin(path, commit))

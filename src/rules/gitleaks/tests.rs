@@ -173,7 +173,7 @@ fn fixture_loads_as_a_rule_set() {
     assert!(ids.contains(&"acme-api-key") && ids.contains(&"github-pat-classic"));
     assert!(!ids.contains(&"stripe-secret-key"));
     for rule in &loaded.rules.rules {
-        rule.matchers().unwrap();
+        rule.compile_now().unwrap();
     }
 }
 
