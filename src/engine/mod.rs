@@ -170,7 +170,8 @@ impl Engine {
     }
 
     /// The rules' matches, then what is found in encoded text, with generic
-    /// matches yielding to provider ones and multi-part credentials paired.
+    /// matches yielding to provider ones, a secret two provider rules agree
+    /// on reported once, and multi-part credentials paired.
     fn scan_full(&self, input: &[u8], place: Place, scratch: &mut Scratch) -> Vec<Detection> {
         let mut detections = self.scan_at(self.mode, input, place, scratch);
         if self.decode_depth > 0 {
@@ -206,7 +207,7 @@ impl Engine {
     /// Keeps one detection of a secret that two provider rules both match
     /// at the same place (token formats that share a prefix, such as
     /// Segment's and Sourcegraph's `sgp_`): the one from the rule with the
-    /// highest confidence, the first such rule on a tie.
+    /// highest confidence, the one found first on a tie.
     fn drop_same_secret_twice(&self, detections: &mut Vec<Detection>) {
         if detections.len() < 2 {
             return;
