@@ -14,6 +14,7 @@ pub mod decode;
 pub mod entropy;
 pub mod finding;
 pub mod key_structure;
+mod keyword_dfa;
 pub mod location;
 pub mod prefilter;
 
