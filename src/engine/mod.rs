@@ -283,8 +283,7 @@ impl Engine {
     }
 
     fn file_detection(&self, index: usize, path: &str) -> Option<Detection> {
-        let matchers = self.rules.rules[index].matchers().ok()?;
-        if !matchers.applies_to(Some(path)) {
+        if !self.rules.rules[index].paths().ok()?.applies_to(Some(path)) {
             return None;
         }
         let vetoes = self.rules.rules[index].vetoes().ok()?;
@@ -378,14 +377,15 @@ impl Engine {
         let rule = &self.rules.rules[index];
         // Built-in rules are compiled by the test suite and user rules at
         // load, so a failure here cannot happen for a rule that loaded.
+        let paths = rule.paths().ok()?;
+        let paths_pending = match place {
+            Place::Known(path) if !paths.applies_to(Some(path)) => return None,
+            Place::Unnamed if !paths.applies_to(None) => return None,
+            Place::Known(_) | Place::Unnamed => false,
+            Place::Later => paths.restricts(),
+        };
         let matchers = rule.matchers().ok()?;
         let regex = matchers.regex.as_ref()?;
-        let paths_pending = match place {
-            Place::Known(path) if !matchers.applies_to(Some(path)) => return None,
-            Place::Unnamed if !matchers.applies_to(None) => return None,
-            Place::Known(_) | Place::Unnamed => false,
-            Place::Later => matchers.has_path_filter(),
-        };
         Some(RuleRun {
             index,
             rule,
@@ -452,7 +452,10 @@ impl Engine {
         }
         let vetoes = rule.vetoes().ok()?;
         let global = &self.rules.allow;
-        if vetoes.allow_regexes.iter().any(|r| r.is_match(secret))
+        if vetoes
+            .allow_regexes
+            .as_ref()
+            .is_some_and(|set| set.is_match(secret))
             || global.regexes.iter().any(|r| r.is_match(secret))
             || contains_stopword(secret, &rule.allow_stopwords)
             || contains_stopword(secret, &global.stopwords)
@@ -464,7 +467,10 @@ impl Engine {
         if INLINE_ALLOW_MARKERS
             .iter()
             .any(|marker| memchr::memmem::find(lines, marker).is_some())
-            || vetoes.allow_line_regexes.iter().any(|r| r.is_match(lines))
+            || vetoes
+                .allow_line_regexes
+                .as_ref()
+                .is_some_and(|set| set.is_match(lines))
         {
             return None;
         }

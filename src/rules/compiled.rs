@@ -9,7 +9,7 @@ use super::schema::{
 };
 use crate::engine::checksum::Checksum;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use regex::bytes::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::sync::OnceLock;
 
 /// Byte budget of one compiled regex; generous for bounded token patterns,
@@ -50,18 +50,26 @@ pub struct Rule {
     pub negative_examples: Vec<String>,
     /// Where the rule was defined: a built-in file name or a config path.
     pub origin: String,
+    paths: OnceLock<Result<PathFilter, String>>,
     matchers: OnceLock<Result<RuleMatchers, String>>,
     vetoes: OnceLock<Result<RuleVetoes, String>>,
 }
 
-/// What finds a rule's candidates, compiled when a keyword first hits.
+/// Where a rule applies, compiled when a keyword first hits: apart from
+/// the regex, so a path-limited rule whose keyword turns up in some other
+/// file (`password` outside a `.pypirc`) never compiles its regex.
+#[derive(Debug)]
+pub struct PathFilter {
+    pub include: Option<GlobSet>,
+    pub exclude: Option<GlobSet>,
+    pub regex: Option<Regex>,
+}
+
+/// What finds a rule's candidates, compiled when the rule first runs.
 #[derive(Debug)]
 pub struct RuleMatchers {
     /// `None` for a file rule.
     pub regex: Option<Regex>,
-    pub path_include: Option<GlobSet>,
-    pub path_exclude: Option<GlobSet>,
-    pub path_regex: Option<Regex>,
     /// Capture group index of each named part, in `parts` order.
     pub part_groups: Vec<usize>,
 }
@@ -71,8 +79,10 @@ pub struct RuleMatchers {
 /// keyword hits but nothing is assigned, never need.
 #[derive(Debug)]
 pub struct RuleVetoes {
-    pub allow_regexes: Vec<Regex>,
-    pub allow_line_regexes: Vec<Regex>,
+    /// Matches a secret that any of the rule's allow regexes matches.
+    pub allow_regexes: Option<RegexSet>,
+    /// Matches lines that any of the rule's allow line regexes matches.
+    pub allow_line_regexes: Option<RegexSet>,
     pub allowlists: Vec<Allowlist>,
 }
 
@@ -118,9 +128,19 @@ impl Rule {
             examples: spec.examples,
             negative_examples: spec.negative_examples,
             origin: origin.to_string(),
+            paths: OnceLock::new(),
             matchers: OnceLock::new(),
             vetoes: OnceLock::new(),
         }
+    }
+
+    /// The compiled path filter, built on first call. An error names the
+    /// field.
+    pub fn paths(&self) -> Result<&PathFilter, &str> {
+        self.paths
+            .get_or_init(|| self.compile_paths())
+            .as_ref()
+            .map_err(String::as_str)
     }
 
     /// The compiled matchers, built on first call. An error names the field.
@@ -142,6 +162,7 @@ impl Rule {
     /// Compiles everything now, so a broken rule fails at load, naming the
     /// field, rather than when its keyword first appears.
     pub fn compile_now(&self) -> Result<(), &str> {
+        self.paths()?;
         self.matchers()?;
         self.vetoes()?;
         Ok(())
@@ -178,24 +199,26 @@ impl Rule {
             Some(regex) => self.capture_groups(regex)?,
             None => Vec::new(),
         };
-        let path_regex = self
+        Ok(RuleMatchers { regex, part_groups })
+    }
+
+    fn compile_paths(&self) -> Result<PathFilter, String> {
+        let regex = self
             .path_regex
             .as_deref()
             .map(|r| compile_regex(r).map_err(|e| format!("field `paths.regex`: {e}")))
             .transpose()?;
-        Ok(RuleMatchers {
+        Ok(PathFilter {
+            include: compile_globs(&self.path_include, "paths.include")?,
+            exclude: compile_globs(&self.path_exclude, "paths.exclude")?,
             regex,
-            path_include: compile_globs(&self.path_include, "paths.include")?,
-            path_exclude: compile_globs(&self.path_exclude, "paths.exclude")?,
-            path_regex,
-            part_groups,
         })
     }
 
     fn compile_vetoes(&self) -> Result<RuleVetoes, String> {
         Ok(RuleVetoes {
-            allow_regexes: compile_all(&self.allow_regexes, "allow.regexes")?,
-            allow_line_regexes: compile_all(&self.allow_line_regexes, "allow.line_regexes")?,
+            allow_regexes: compile_set(&self.allow_regexes, "allow.regexes")?,
+            allow_line_regexes: compile_set(&self.allow_line_regexes, "allow.line_regexes")?,
             allowlists: self
                 .allowlists
                 .iter()
@@ -237,11 +260,29 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-fn compile_all(patterns: &[String], field: &str) -> Result<Vec<Regex>, String> {
-    patterns
-        .iter()
-        .map(|p| compile_regex(p).map_err(|e| format!("field `{field}`: {e}")))
-        .collect()
+/// Compiles regexes that veto together into one set: one compile and one
+/// search instead of dozens (a generic rule's allow list compiles in about
+/// two thirds of the time). `None` when there are none.
+fn compile_set(patterns: &[String], field: &str) -> Result<Option<RegexSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    RegexSetBuilder::new(patterns)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map(Some)
+        .map_err(|set_error| {
+            // Name the pattern at fault; if each compiles alone, the set
+            // as a whole is too large.
+            patterns
+                .iter()
+                .find_map(|p| compile_regex(p).err())
+                .map_or_else(
+                    || format!("field `{field}`: {set_error}"),
+                    |e| format!("field `{field}`: {e}"),
+                )
+        })
 }
 
 /// Compiles path globs; `None` when there are none.
@@ -259,25 +300,56 @@ pub fn compile_globs(globs: &[String], field: &str) -> Result<Option<GlobSet>, S
         .map_err(|e| format!("field `{field}`: {e}"))
 }
 
-impl RuleMatchers {
+impl PathFilter {
     /// Whether the rule applies to a file at `path` (relative to the scan root).
     pub fn applies_to(&self, path: Option<&str>) -> bool {
         let Some(path) = path else {
             // Stdin and other unnamed input: path-limited rules cannot know.
-            return self.path_include.is_none() && self.path_regex.is_none();
+            return self.include.is_none() && self.regex.is_none();
         };
-        if self.path_exclude.as_ref().is_some_and(|g| g.is_match(path)) {
+        if self.exclude.as_ref().is_some_and(|g| g.is_match(path)) {
             return false;
         }
-        self.path_include.as_ref().is_none_or(|g| g.is_match(path))
+        self.include.as_ref().is_none_or(|g| g.is_match(path))
             && self
-                .path_regex
+                .regex
                 .as_ref()
                 .is_none_or(|r| r.is_match(path.as_bytes()))
     }
 
     /// Whether the rule's paths settings restrict where it applies.
-    pub fn has_path_filter(&self) -> bool {
-        self.path_include.is_some() || self.path_exclude.is_some() || self.path_regex.is_some()
+    pub fn restricts(&self) -> bool {
+        self.include.is_some() || self.exclude.is_some() || self.regex.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(patterns: &[&str]) -> Vec<String> {
+        patterns.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn an_allow_set_matches_where_any_of_its_regexes_does() {
+        let set = compile_set(
+            &strings(&["^\\$\\{", "(?i)example", "x{3}$"]),
+            "allow.regexes",
+        )
+        .unwrap()
+        .unwrap();
+        for vetoed in ["${TOKEN}", "my-EXAMPLE-key", "abcxxx"] {
+            assert!(set.is_match(vetoed.as_bytes()), "{vetoed}");
+        }
+        assert!(!set.is_match(b"a1B2c3D4e5"));
+        assert!(compile_set(&[], "allow.regexes").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_broken_allow_regex_is_named() {
+        let error = compile_set(&strings(&["fine", "(unclosed"]), "allow.regexes").unwrap_err();
+        assert!(error.starts_with("field `allow.regexes`: "), "{error}");
+        assert!(error.contains("(unclosed"), "{error}");
     }
 }

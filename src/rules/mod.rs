@@ -34,10 +34,10 @@ impl RuleSet {
         let Some(rule) = self.rules.get(pending.rule) else {
             return true;
         };
-        let (Ok(matchers), Ok(vetoes)) = (rule.matchers(), rule.vetoes()) else {
+        let (Ok(paths), Ok(vetoes)) = (rule.paths(), rule.vetoes()) else {
             return true;
         };
-        if pending.rule_paths && !matchers.applies_to(path) {
+        if pending.rule_paths && !paths.applies_to(path) {
             return false;
         }
         !pending.allowlists.iter().any(|reference| {
