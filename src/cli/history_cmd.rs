@@ -110,9 +110,16 @@ fn framework_pre_push_selection() -> Option<HistorySelection> {
 
 pub fn run(args: HistoryArgs) -> ExitStatus {
     let started = Instant::now();
-    let Some(RepoScan { repo, root, rules }) = open_repo_scan(&args.repo, &args.rules, |path| {
-        format!("{path} is not inside a git repository; to scan files, run `leakhound scan {path}`")
-    }) else {
+    let Some((RepoScan { repo, root, rules }, ())) = open_repo_scan(
+        &args.repo,
+        &args.rules,
+        |path| {
+            format!(
+                "{path} is not inside a git repository; to scan files, run `leakhound scan {path}`"
+            )
+        },
+        |_| (),
+    ) else {
         return ExitStatus::Error;
     };
 

@@ -281,11 +281,15 @@ pub struct RepoScan {
 
 /// Opens the repository containing `dir` and builds the engine; reports
 /// errors, with `not_a_repo` as the message when there is no repository.
-pub fn open_repo_scan(
+/// `alongside` runs on a thread of its own with its own handle on the
+/// repository while the rules load (a pre-commit scan reads the index in
+/// that time), and its result comes back with the scan.
+pub fn open_repo_scan<T: Send>(
     dir: &Path,
     rules: &RuleArgs,
     not_a_repo: impl FnOnce(&str) -> String,
-) -> Option<RepoScan> {
+    alongside: impl FnOnce(&gix::Repository) -> T + Send,
+) -> Option<(RepoScan, T)> {
     let repo = match crate::source::git::discover(dir) {
         Ok(repo) => repo,
         Err(crate::source::git::GitError::NotARepository { path }) => {
@@ -301,8 +305,24 @@ pub fn open_repo_scan(
         .workdir()
         .unwrap_or_else(|| repo.git_dir())
         .to_path_buf();
-    let rules = build_scan_rules(rules, &[root.as_path()])?;
-    Some(RepoScan { repo, root, rules })
+    let shared = repo.clone().into_sync();
+    let (rules, extra) = std::thread::scope(|scope| {
+        let extra = scope.spawn(move || alongside(&shared.to_thread_local()));
+        let rules = build_scan_rules(rules, &[root.as_path()]);
+        // A panic on that thread is a bug; surface it as one.
+        let extra = extra
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rules, extra)
+    });
+    Some((
+        RepoScan {
+            repo,
+            root,
+            rules: rules?,
+        },
+        extra,
+    ))
 }
 
 /// Loads the rules (`--config`, else the first of `CONFIG_NAMES` in the

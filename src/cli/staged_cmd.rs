@@ -33,15 +33,21 @@ pub struct StagedArgs {
 
 pub fn run(args: StagedArgs) -> ExitStatus {
     let started = Instant::now();
-    let Some(RepoScan { repo, root, rules }) = open_repo_scan(&args.repo, &args.rules, |path| {
-        format!(
-            "{path} is not inside a git repository, so nothing is staged; \
-             to scan files, run `leakhound scan {path}`"
-        )
-    }) else {
+    // The index is read and compared with HEAD while the rules load.
+    let Some((RepoScan { repo, root, rules }, changes)) = open_repo_scan(
+        &args.repo,
+        &args.rules,
+        |path| {
+            format!(
+                "{path} is not inside a git repository, so nothing is staged; \
+                 to scan files, run `leakhound scan {path}`"
+            )
+        },
+        staged_changes,
+    ) else {
         return ExitStatus::Error;
     };
-    let changes = match staged_changes(&repo) {
+    let changes = match changes {
         Ok(changes) => changes,
         Err(e) => {
             print_error(e);

@@ -14,6 +14,7 @@ use crate::scan::{ScanOutcome, SkipReason, looks_binary};
 use gix::ObjectId;
 use gix::bstr::{BStr, BString, ByteSlice};
 use gix::index::extension::Tree as CacheTree;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// A staged file whose content differs from HEAD.
@@ -240,7 +241,10 @@ pub struct StagedOptions {
     pub scan_binary: bool,
 }
 
-/// Scans what the index would commit.
+/// Scans what the index would commit. Files are scanned in parallel (the
+/// cost of a small commit is mostly compiling the regexes of the rules its
+/// files hit, and different files hit different rules); findings and
+/// errors come back in index order.
 pub fn scan_staged(
     engine: &Engine,
     repo: &gix::Repository,
@@ -251,54 +255,76 @@ pub fn scan_staged(
     for _ in 0..changes.submodules {
         outcome.stats.skip(SkipReason::Submodule);
     }
-    let mut scratch = Scratch::default();
-    for file in &changes.files {
-        let path = file.path.to_str_lossy().into_owned();
-        if engine.rules().allow.path_is_allowed(&path) {
-            outcome.stats.skip(SkipReason::Allowlisted);
-            continue;
-        }
-        let origin = Origin {
-            source: SourceKind::Staged,
-            path: Some(path.clone()),
-            commit: None,
-        };
-        // A file rule reports the file itself: the commit adds or changes it.
-        outcome.scan_path(engine, &origin);
-        let blob = match repo.find_object(file.blob) {
-            Ok(object) => object.detach().data,
-            Err(e) => {
-                outcome.error(&path, format!("cannot read staged blob {}: {e}", file.blob));
-                continue;
-            }
-        };
-        if blob.len() as u64 > options.max_file_size {
-            outcome.stats.skip(SkipReason::TooLarge);
-            continue;
-        }
-        if !options.scan_binary && looks_binary(&blob) {
-            outcome.stats.skip(SkipReason::Binary);
-            continue;
-        }
-        let mut found = ScanOutcome::default();
-        found.scan_blob(engine, &mut scratch, &blob, &origin);
-        if !options.whole_files
-            && let Some(previous) = file.previous
-        {
-            match repo.find_object(previous) {
-                Ok(old) => {
-                    let added = AddedLines::between(&old.data, &blob);
-                    found.findings.retain(|f| added.any_in(f.line, f.end_line));
-                }
-                Err(e) => outcome.error(
-                    &path,
-                    format!(
-                        "cannot read the previous version {previous}, reporting the whole file: {e}"
-                    ),
-                ),
-            }
-        }
+    let shared = repo.clone().into_sync();
+    let per_file: Vec<ScanOutcome> = changes
+        .files
+        .par_iter()
+        .map_init(
+            || (shared.to_thread_local(), Scratch::default()),
+            |(repo, scratch), file| scan_staged_file(engine, repo, scratch, file, options),
+        )
+        .collect();
+    for found in per_file {
         outcome.merge(found);
     }
+    outcome
+}
+
+/// Scans one staged file: its staged blob, reporting only what its added
+/// lines hold unless `whole_files`.
+fn scan_staged_file(
+    engine: &Engine,
+    repo: &gix::Repository,
+    scratch: &mut Scratch,
+    file: &StagedFile,
+    options: &StagedOptions,
+) -> ScanOutcome {
+    let mut outcome = ScanOutcome::default();
+    let path = file.path.to_str_lossy().into_owned();
+    if engine.rules().allow.path_is_allowed(&path) {
+        outcome.stats.skip(SkipReason::Allowlisted);
+        return outcome;
+    }
+    let origin = Origin {
+        source: SourceKind::Staged,
+        path: Some(path.clone()),
+        commit: None,
+    };
+    // A file rule reports the file itself: the commit adds or changes it.
+    outcome.scan_path(engine, &origin);
+    let blob = match repo.find_object(file.blob) {
+        Ok(object) => object.detach().data,
+        Err(e) => {
+            outcome.error(&path, format!("cannot read staged blob {}: {e}", file.blob));
+            return outcome;
+        }
+    };
+    if blob.len() as u64 > options.max_file_size {
+        outcome.stats.skip(SkipReason::TooLarge);
+        return outcome;
+    }
+    if !options.scan_binary && looks_binary(&blob) {
+        outcome.stats.skip(SkipReason::Binary);
+        return outcome;
+    }
+    let mut found = ScanOutcome::default();
+    found.scan_blob(engine, scratch, &blob, &origin);
+    if !options.whole_files
+        && let Some(previous) = file.previous
+    {
+        match repo.find_object(previous) {
+            Ok(old) => {
+                let added = AddedLines::between(&old.data, &blob);
+                found.findings.retain(|f| added.any_in(f.line, f.end_line));
+            }
+            Err(e) => outcome.error(
+                &path,
+                format!(
+                    "cannot read the previous version {previous}, reporting the whole file: {e}"
+                ),
+            ),
+        }
+    }
+    outcome.merge(found);
     outcome
 }
