@@ -33,10 +33,9 @@ pub struct KeywordDfa {
     /// For match state `first_match + i * stride`, `outputs[i]` is its
     /// range in `output_patterns`.
     outputs: Vec<(u32, u32)>,
-    /// Pattern ids, grouped per match state.
-    output_patterns: Vec<u32>,
-    /// Length in bytes of each pattern.
-    pattern_lens: Vec<u32>,
+    /// Pattern ids and lengths, grouped per match state: side by side, so
+    /// a match costs no further lookup.
+    output_patterns: Vec<(u32, u32)>,
     /// The longest pattern, which bounds how far back a match can start.
     max_len: usize,
 }
@@ -127,7 +126,11 @@ impl KeywordDfa {
         let mut output_patterns = Vec::new();
         for &old in &new_order[first_match..] {
             let begin = output_patterns.len() as u32;
-            output_patterns.extend(&outputs[old]);
+            output_patterns.extend(
+                outputs[old]
+                    .iter()
+                    .map(|&id| (id, patterns[id as usize].len() as u32)),
+            );
             ranges.push((begin, output_patterns.len() as u32));
         }
 
@@ -138,7 +141,6 @@ impl KeywordDfa {
             stride: stride as u32,
             outputs: ranges,
             output_patterns,
-            pattern_lens: patterns.iter().map(|p| p.len() as u32).collect(),
             max_len: patterns.iter().map(Vec::len).max().unwrap_or(0),
         }
     }
@@ -167,11 +169,14 @@ impl KeywordDfa {
             std::array::from_fn(|k| &haystack[starts[k]..starts[k] + segment]);
         let [mut s0, mut s1, mut s2, mut s3] = states;
         let [h0, h1, h2, h3] = lanes;
-        for i in 0..segment {
-            s0 = table[s0 as usize + classes[h0[i] as usize] as usize];
-            s1 = table[s1 as usize + classes[h1[i] as usize] as usize];
-            s2 = table[s2 as usize + classes[h2[i] as usize] as usize];
-            s3 = table[s3 as usize + classes[h3[i] as usize] as usize];
+        // Zipped iterators rather than indexing: no bounds checks on the
+        // lanes, and fewer registers held, which this loop is short of.
+        let bytes = h0.iter().zip(h1).zip(h2).zip(h3);
+        for (i, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
+            s0 = table[s0 as usize + classes[b0 as usize] as usize];
+            s1 = table[s1 as usize + classes[b1 as usize] as usize];
+            s2 = table[s2 as usize + classes[b2 as usize] as usize];
+            s3 = table[s3 as usize + classes[b3 as usize] as usize];
             // One predictable branch for all four in the common case.
             if s0.max(s1).max(s2.max(s3)) >= self.first_match {
                 for (k, state) in [s0, s1, s2, s3].into_iter().enumerate() {
@@ -216,12 +221,8 @@ impl KeywordDfa {
     fn report(&self, state: u32, end: usize, found: &mut impl FnMut(u32, usize, usize)) {
         let index = ((state - self.first_match) / self.stride) as usize;
         let (begin, finish) = self.outputs[index];
-        for &pattern in &self.output_patterns[begin as usize..finish as usize] {
-            found(
-                pattern,
-                end - self.pattern_lens[pattern as usize] as usize,
-                end,
-            );
+        for &(pattern, len) in &self.output_patterns[begin as usize..finish as usize] {
+            found(pattern, end - len as usize, end);
         }
     }
 }

@@ -20,49 +20,78 @@ pub struct KeywordHit {
     pub end: usize,
 }
 
-/// A rule that owns a keyword, and the exact bytes it wants (`None` when
-/// the rule ignores case).
-#[derive(Debug, Clone)]
+/// A rule that owns a keyword, and where in `Prefilter::exact_bytes` the
+/// exact form it wants starts (`ANY_CASE` when the rule ignores case).
+#[derive(Debug, Clone, Copy)]
 struct Owner {
     rule: u32,
-    exact: Option<Box<[u8]>>,
+    exact_at: u32,
 }
 
+const ANY_CASE: u32 = u32::MAX;
+
+/// Every keyword match runs through these tables, hundreds of thousands
+/// of times on a large tree, so they are flat arrays: a match costs a few
+/// loads from memory that stays in cache, not a chase through boxes.
 pub struct Prefilter {
     /// `None` when no rule has a keyword.
     automaton: Option<KeywordDfa>,
-    /// For each pattern of the automaton (a lowercased keyword), its owners.
-    owners: Vec<Vec<Owner>>,
+    /// For each pattern of the automaton (a lowercased keyword), its range
+    /// in `owners`.
+    owner_ranges: Vec<(u32, u32)>,
+    owners: Vec<Owner>,
+    /// The exact forms of case-sensitive keywords, back to back.
+    exact_bytes: Vec<u8>,
 }
 
 impl Prefilter {
     pub fn new(rules: &[Rule]) -> Prefilter {
         // Sorted, so pattern ids and so hit order do not depend on hashing.
-        let mut by_pattern: BTreeMap<Vec<u8>, Vec<Owner>> = BTreeMap::new();
+        // Each owner: its rule and the exact form it wants, if any.
+        type Owners<'a> = Vec<(u32, Option<&'a [u8]>)>;
+        let mut by_pattern: BTreeMap<Vec<u8>, Owners> = BTreeMap::new();
         for (index, rule) in rules.iter().enumerate() {
             for keyword in &rule.keywords {
                 let exact = match rule.keyword_case {
-                    KeywordCase::Exact => Some(keyword.as_bytes().into()),
+                    KeywordCase::Exact => Some(keyword.as_bytes()),
                     KeywordCase::Ignore => None,
                 };
                 let owners = by_pattern
                     .entry(keyword.to_ascii_lowercase().into_bytes())
                     .or_default();
-                let owner = Owner {
-                    rule: index as u32,
-                    exact,
-                };
-                if !owners
-                    .iter()
-                    .any(|o| o.rule == owner.rule && o.exact == owner.exact)
-                {
+                let owner = (index as u32, exact);
+                if !owners.contains(&owner) {
                     owners.push(owner);
                 }
             }
         }
-        let (patterns, owners): (Vec<_>, Vec<_>) = by_pattern.into_iter().unzip();
-        let automaton = (!patterns.is_empty()).then(|| KeywordDfa::new(&patterns));
-        Prefilter { automaton, owners }
+        let mut prefilter = Prefilter {
+            automaton: None,
+            owner_ranges: Vec::with_capacity(by_pattern.len()),
+            owners: Vec::new(),
+            exact_bytes: Vec::new(),
+        };
+        let mut patterns = Vec::with_capacity(by_pattern.len());
+        for (pattern, owners) in by_pattern {
+            let begin = prefilter.owners.len() as u32;
+            for (rule, exact) in owners {
+                let exact_at = match exact {
+                    Some(bytes) => {
+                        let at = prefilter.exact_bytes.len() as u32;
+                        prefilter.exact_bytes.extend_from_slice(bytes);
+                        at
+                    }
+                    None => ANY_CASE,
+                };
+                prefilter.owners.push(Owner { rule, exact_at });
+            }
+            prefilter
+                .owner_ranges
+                .push((begin, prefilter.owners.len() as u32));
+            patterns.push(pattern);
+        }
+        prefilter.automaton = (!patterns.is_empty()).then(|| KeywordDfa::new(&patterns));
+        prefilter
     }
 
     /// Appends every keyword hit in `haystack` of a rule that `wanted`
@@ -79,8 +108,11 @@ impl Prefilter {
         // Overlapping, so a keyword inside or across another is never lost.
         automaton.for_each_match(haystack, |pattern, start, end| {
             let text = &haystack[start..end];
-            for owner in &self.owners[pattern as usize] {
-                if owner.exact.as_deref().is_none_or(|exact| exact == text) && wanted(owner.rule) {
+            let (begin, finish) = self.owner_ranges[pattern as usize];
+            for owner in &self.owners[begin as usize..finish as usize] {
+                let case_fits = owner.exact_at == ANY_CASE
+                    || self.exact_bytes[owner.exact_at as usize..][..text.len()] == *text;
+                if case_fits && wanted(owner.rule) {
                     hits.push(KeywordHit {
                         rule: owner.rule,
                         start,
