@@ -8,8 +8,9 @@
 //! [`STREAMS`] segments walked in lockstep, so the CPU keeps several loads
 //! in flight; the table is dense and premultiplied, so a step is one add
 //! and one load; and match states are numbered last, so "did anything end
-//! here" is one comparison. Building it takes well under a millisecond, so
-//! a pre-commit scan of a few files pays nothing up front.
+//! here" is one comparison. Building it over ~660 keywords takes 2-3 ms, a
+//! quarter of the crate's DFA, so every scan, a pre-commit scan of a few
+//! files included, uses it from the first byte.
 
 /// Segments walked together. Four hides most of the load latency on the
 /// machines this was measured on without running out of registers.
