@@ -135,6 +135,24 @@ fn path_limited_rule_runs_only_on_its_paths() {
 }
 
 #[test]
+fn a_path_limited_rule_compiles_its_regex_only_where_it_applies() {
+    let engine = engine(MatchMode::Prefiltered);
+    let env_only = engine
+        .rules()
+        .rules
+        .iter()
+        .find(|r| r.id == "env-only")
+        .unwrap();
+    secrets(&engine, "ENVSECRET=abcdefgh", Some("src/main.rs"));
+    assert!(
+        !env_only.is_compiled(),
+        "its keyword hit a file it does not apply to"
+    );
+    secrets(&engine, "ENVSECRET=abcdefgh", Some("deploy/prod.env"));
+    assert!(env_only.is_compiled());
+}
+
+#[test]
 fn rules_compile_only_when_their_keywords_hit() {
     let engine = engine(MatchMode::Prefiltered);
     secrets(&engine, "nothing to see here acme_a1b2c3d4e5f6", None);

@@ -261,8 +261,9 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, String> {
 }
 
 /// Compiles regexes that veto together into one set: one compile and one
-/// search instead of dozens (a generic rule's allow list compiles in about
-/// two thirds of the time). `None` when there are none.
+/// search instead of dozens (the generic rules' allow lists of ~30 regexes
+/// compile in 70-77% of the time they take one by one). `None` when there
+/// are none.
 fn compile_set(patterns: &[String], field: &str) -> Result<Option<RegexSet>, String> {
     if patterns.is_empty() {
         return Ok(None);
