@@ -114,6 +114,25 @@ impl ScanOutcome {
         self.record(engine, detections, origin);
     }
 
+    /// Like `scan_blob`, reporting only what touches `focus` (byte ranges,
+    /// sorted and disjoint) when given.
+    pub fn scan_blob_focused(
+        &mut self,
+        engine: &Engine,
+        scratch: &mut Scratch,
+        bytes: &[u8],
+        origin: &Origin,
+        focus: Option<&crate::engine::focus::Ranges>,
+    ) {
+        let Some(focus) = focus else {
+            return self.scan_blob(engine, scratch, bytes, origin);
+        };
+        self.stats.files_scanned += 1;
+        self.stats.bytes_scanned += bytes.len() as u64;
+        let detections = engine.scan_focused(bytes, origin.path.as_deref(), focus, scratch);
+        self.record(engine, detections, origin);
+    }
+
     /// Reports what file rules (rules without a regex) say about the file
     /// at `origin`, whether or not its content is then read.
     pub fn scan_path(&mut self, engine: &Engine, origin: &Origin) {

@@ -18,6 +18,21 @@ pub fn companion_indexes(rules: &RuleSet) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// Per rule, how many lines from a detection its partner may be, whether
+/// the rule names a companion or is named as one (0 for neither).
+pub fn reach_lines(rules: &RuleSet, companions: &[Option<usize>]) -> Vec<usize> {
+    let mut lines = vec![0; rules.rules.len()];
+    for (primary, companion) in companions.iter().enumerate() {
+        let (Some(companion), Some(spec)) = (companion, &rules.rules[primary].companion) else {
+            continue;
+        };
+        let within = spec.within_lines as usize;
+        lines[primary] = lines[primary].max(within);
+        lines[*companion] = lines[*companion].max(within);
+    }
+    lines
+}
+
 /// Merges companion detections into the detections of rules that name them.
 pub fn pair(rules: &RuleSet, companions: &[Option<usize>], detections: &mut Vec<Detection>) {
     if detections.len() < 2 {

@@ -6,7 +6,7 @@
 use super::checksum::decode_base64_any;
 use super::finding::Detection;
 use super::location::LineIndex;
-use super::{Engine, INLINE_ALLOW_MARKERS, Place, Scratch, bounded_lines, context_line};
+use super::{Engine, INLINE_ALLOW_MARKERS, Place, Scratch, bounded_lines, context_line, focus};
 use serde::Serialize;
 
 /// An encoding a secret was found under.
@@ -87,9 +87,10 @@ impl Engine {
         input: &[u8],
         place: Place,
         depth: u8,
+        reach: Option<&focus::Ranges>,
         detections: &mut Vec<Detection>,
     ) {
-        let found = self.decoded_detections(input, place, depth);
+        let found = self.decoded_detections(input, place, depth, reach);
         if found.is_empty() {
             return;
         }
@@ -103,9 +104,19 @@ impl Engine {
         detections.sort_by_key(|d| (d.start, d.end, d.rule));
     }
 
-    /// Detections inside the decoded runs of `input`, positioned on the runs.
-    fn decoded_detections(&self, input: &[u8], place: Place, depth: u8) -> Vec<Detection> {
-        let runs = encoded_runs(input);
+    /// Detections inside the decoded runs of `input` (those that touch
+    /// `reach`, when given), positioned on the runs.
+    fn decoded_detections(
+        &self,
+        input: &[u8],
+        place: Place,
+        depth: u8,
+        reach: Option<&focus::Ranges>,
+    ) -> Vec<Detection> {
+        let mut runs = encoded_runs(input);
+        if let Some(reach) = reach {
+            runs.retain(|run| focus::touches(reach, run.start, run.end));
+        }
         if runs.is_empty() {
             return Vec::new();
         }
@@ -120,9 +131,9 @@ impl Engine {
             {
                 continue;
             }
-            let mut inner = self.scan_at(self.mode, &run.bytes, place, &mut scratch);
+            let mut inner = self.scan_at(self.mode, &run.bytes, place, None, &mut scratch);
             if depth > 1 {
-                self.scan_encoded(&run.bytes, place, depth - 1, &mut inner);
+                self.scan_encoded(&run.bytes, place, depth - 1, None, &mut inner);
             }
             if inner.is_empty() {
                 continue;

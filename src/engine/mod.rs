@@ -13,6 +13,7 @@ pub mod companion;
 pub mod decode;
 pub mod entropy;
 pub mod finding;
+pub mod focus;
 pub mod key_structure;
 mod keyword_dfa;
 pub mod location;
@@ -71,6 +72,9 @@ impl<'a> From<Option<&'a str>> for Place<'a> {
 pub struct Scratch {
     hits: Vec<KeywordHit>,
     windows: Vec<(usize, usize)>,
+    /// In a focused scan, windows not yet in reach: (rule, start, end),
+    /// the rule set to `SEARCHED` once searched.
+    deferred: Vec<(usize, usize, usize)>,
     candidates: Vec<Candidate>,
     /// Per rule, whether it runs on the current input (its paths allow the
     /// place), decided at its first keyword hit.
@@ -106,6 +110,9 @@ struct RuleRun<'a> {
     paths_pending: bool,
 }
 
+/// Marks a deferred window as searched.
+const SEARCHED: usize = usize::MAX;
+
 /// An allowlist vetoed the candidate.
 struct Vetoed;
 
@@ -121,6 +128,9 @@ pub struct Engine {
     unconditional: Vec<usize>,
     /// Rules without a regex, which report files by path.
     file_rules: Vec<usize>,
+    /// Per rule, how many lines away a companion may be (as either part),
+    /// which a focused scan must look across.
+    companion_lines: Vec<usize>,
 }
 
 impl Engine {
@@ -135,7 +145,9 @@ impl Engine {
         let unconditional =
             indices(|r| r.scope == Scope::Blob && r.keywords.is_empty() && !r.is_file_rule());
         let file_rules = indices(Rule::is_file_rule);
+        let companion_lines = companion::reach_lines(&rules, &companions);
         Engine {
+            companion_lines,
             rules,
             prefilter,
             mode,
@@ -160,23 +172,55 @@ impl Engine {
     /// Finds every secret in `input`. `path` (relative to the scan root)
     /// selects path-limited rules; `None` for stdin.
     pub fn scan(&self, input: &[u8], path: Option<&str>, scratch: &mut Scratch) -> Vec<Detection> {
-        self.scan_full(input, Place::from(path), scratch)
+        self.scan_full(input, Place::from(path), None, scratch)
+    }
+
+    /// The detections of `scan` that share a byte with `focus` (sorted,
+    /// disjoint byte ranges: the lines a commit adds), found without
+    /// running regexes far from it. See `focus`.
+    pub fn scan_focused(
+        &self,
+        input: &[u8],
+        path: Option<&str>,
+        focus: &focus::Ranges,
+        scratch: &mut Scratch,
+    ) -> Vec<Detection> {
+        if focus.is_empty() {
+            return Vec::new();
+        }
+        let mut detections = self.scan_full(input, Place::from(path), Some(focus), scratch);
+        detections.retain(|d| focus::touches(focus, d.start, d.end));
+        detections
     }
 
     /// Like `scan`, for a blob whose paths are known only afterwards: every
     /// rule runs, and path checks are left pending on the detections for
     /// `RuleSet::stands_at` to settle at each path.
     pub fn scan_unplaced(&self, input: &[u8], scratch: &mut Scratch) -> Vec<Detection> {
-        self.scan_full(input, Place::Later, scratch)
+        self.scan_full(input, Place::Later, None, scratch)
     }
 
     /// The rules' matches, then what is found in encoded text, with generic
     /// matches yielding to provider ones, a secret two provider rules agree
     /// on reported once, and multi-part credentials paired.
-    fn scan_full(&self, input: &[u8], place: Place, scratch: &mut Scratch) -> Vec<Detection> {
-        let mut detections = self.scan_at(self.mode, input, place, scratch);
+    /// `focus`, when given, limits regexes to windows within reach of it.
+    fn scan_full(
+        &self,
+        input: &[u8],
+        place: Place,
+        focus: Option<&focus::Ranges>,
+        scratch: &mut Scratch,
+    ) -> Vec<Detection> {
+        let mut reach = focus.map(<[_]>::to_vec);
+        let mut detections = self.scan_at(self.mode, input, place, reach.as_mut(), scratch);
         if self.decode_depth > 0 {
-            self.scan_encoded(input, place, self.decode_depth, &mut detections);
+            self.scan_encoded(
+                input,
+                place,
+                self.decode_depth,
+                reach.as_deref(),
+                &mut detections,
+            );
         }
         self.drop_generic_overlaps(&mut detections);
         self.drop_same_secret_twice(&mut detections);
@@ -249,19 +293,24 @@ impl Engine {
         path: Option<&str>,
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
-        self.scan_at(mode, input, Place::from(path), scratch)
+        self.scan_at(mode, input, Place::from(path), None, scratch)
     }
 
+    /// The rules' direct matches. With `reach` (a focus), only windows in
+    /// reach are searched and the reach grows to what they find. The
+    /// reference mode ignores it: it is the plain semantics the prefiltered
+    /// mode is checked against.
     fn scan_at(
         &self,
         mode: MatchMode,
         input: &[u8],
         place: Place,
+        reach: Option<&mut Vec<(usize, usize)>>,
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
         scratch.candidates.clear();
         match mode {
-            MatchMode::Prefiltered => self.scan_prefiltered(input, place, scratch),
+            MatchMode::Prefiltered => self.scan_prefiltered(input, place, reach, scratch),
             MatchMode::Reference => self.scan_reference(input, place, scratch),
         }
         self.resolve(input, scratch)
@@ -322,8 +371,15 @@ impl Engine {
         }
     }
 
-    fn scan_prefiltered(&self, input: &[u8], place: Place, scratch: &mut Scratch) {
+    fn scan_prefiltered(
+        &self,
+        input: &[u8],
+        place: Place,
+        reach: Option<&mut Vec<(usize, usize)>>,
+        scratch: &mut Scratch,
+    ) {
         scratch.hits.clear();
+        scratch.deferred.clear();
         scratch.runs_here.clear();
         scratch
             .runs_here
@@ -335,7 +391,7 @@ impl Engine {
         self.prefilter.find_hits(input, &mut scratch.hits, |rule| {
             let state = &mut runs_here[rule as usize];
             if *state == RunsHere::Unknown {
-                *state = if self.run_of(rule as usize, place).is_some() {
+                *state = if self.applies_here(rule as usize, place) {
                     RunsHere::Yes
                 } else {
                     RunsHere::No
@@ -348,9 +404,6 @@ impl Engine {
                 self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
             }
         }
-        if scratch.hits.is_empty() {
-            return;
-        }
         scratch.hits.sort_unstable();
         let mut rest = &scratch.hits[..];
         while let Some(first) = rest.first() {
@@ -358,17 +411,94 @@ impl Engine {
             let count = rest.partition_point(|h| h.rule == first.rule);
             let (rule_hits, tail) = rest.split_at(count);
             rest = tail;
+            let rule = &self.rules.rules[rule_index];
+            if rule.scope == Scope::Blob {
+                if let Some(run) = self.run_of(rule_index, place) {
+                    self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
+                }
+                continue;
+            }
+            merge_windows(input, rule, rule_hits, &mut scratch.windows);
+            if reach.is_some() {
+                let windows = scratch.windows.iter();
+                scratch
+                    .deferred
+                    .extend(windows.map(|&(start, end)| (rule_index, start, end)));
+                continue;
+            }
             let Some(run) = self.run_of(rule_index, place) else {
                 continue;
             };
-            if run.rule.scope == Scope::Blob {
-                self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);
-                continue;
-            }
-            merge_windows(input, run.rule, rule_hits, &mut scratch.windows);
             for &window in &scratch.windows {
                 self.match_window(&run, input, window, &mut scratch.candidates);
             }
+        }
+        if let Some(reach) = reach {
+            self.search_in_reach(input, place, reach, scratch);
+        }
+    }
+
+    /// Searches the deferred windows that touch `reach`, and grows the
+    /// reach by every candidate that touches it (its lines, and as far as
+    /// its companion may be), until no window is left in reach. What is
+    /// found then includes everything that decides what is reported on the
+    /// focus: detections on it, those overlapping them (a provider's match
+    /// beats a generic one), and companions of multi-part credentials. A
+    /// rule's regex compiles only when one of its windows is in reach.
+    fn search_in_reach(
+        &self,
+        input: &[u8],
+        place: Place,
+        reach: &mut Vec<(usize, usize)>,
+        scratch: &mut Scratch,
+    ) {
+        let mut grown: Vec<bool> = Vec::new();
+        loop {
+            grown.resize(scratch.candidates.len(), false);
+            loop {
+                let mut more = Vec::new();
+                for (candidate, grown) in scratch.candidates.iter().zip(&mut grown) {
+                    if !*grown && focus::touches(reach, candidate.start, candidate.end) {
+                        *grown = true;
+                        let lines = self.companion_lines[candidate.rule];
+                        let span = [(candidate.start, candidate.end)];
+                        more.extend(focus::widen(input, &span, lines));
+                    }
+                }
+                if more.is_empty() {
+                    break;
+                }
+                reach.extend(more);
+                focus::merge(reach);
+            }
+            let mut searched = false;
+            for window in &mut scratch.deferred {
+                let (rule, start, end) = *window;
+                if rule == SEARCHED || !focus::touches(reach, start, end) {
+                    continue;
+                }
+                window.0 = SEARCHED;
+                searched = true;
+                if let Some(run) = self.run_of(rule, place) {
+                    self.match_window(&run, input, (start, end), &mut scratch.candidates);
+                }
+            }
+            if !searched {
+                return;
+            }
+        }
+    }
+
+    /// Whether the rule's paths let it run on input at `place` (without
+    /// compiling its regex).
+    fn applies_here(&self, index: usize, place: Place) -> bool {
+        let Ok(paths) = self.rules.rules[index].paths() else {
+            return false;
+        };
+        match place {
+            Place::Known(path) => paths.applies_to(Some(path)),
+            Place::Unnamed => paths.applies_to(None),
+            Place::Later => true,
         }
     }
 

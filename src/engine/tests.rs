@@ -475,3 +475,115 @@ fn a_secret_two_rules_match_is_reported_once_by_the_surer_rule() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "loose-format");
 }
+
+/// The byte ranges of the chosen lines (by 0-based number), merged.
+fn line_ranges(text: &[u8], mut chosen: impl FnMut(usize) -> bool) -> Vec<(usize, usize)> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for (number, line) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        let span = (start, start + line.len());
+        start = span.1;
+        if !chosen(number) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some(last) if last.1 == span.0 => last.1 = span.1,
+            _ => ranges.push(span),
+        }
+    }
+    ranges
+}
+
+/// What a focused scan must return: the full scan's detections that
+/// touch the focus.
+/// Returns how many detections that is.
+fn assert_focus_is_exact(
+    engine: &Engine,
+    text: &[u8],
+    path: Option<&str>,
+    focus: &[(usize, usize)],
+) -> usize {
+    let mut expected = engine.scan(text, path, &mut Scratch::default());
+    expected.retain(|d| focus::touches(focus, d.start, d.end));
+    let focused = engine.scan_focused(text, path, focus, &mut Scratch::default());
+    assert_eq!(focused, expected, "focus {focus:?} of {path:?}");
+    focused.len()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Focusing on some lines only saves work: it finds exactly the
+    /// detections of a whole scan that touch those lines.
+    #[test]
+    fn a_focused_scan_finds_what_the_full_scan_finds_there(
+        lines in prop::collection::vec(line_strategy(), 1..30),
+        chosen in prop::collection::vec(any::<bool>(), 30),
+    ) {
+        let text = lines.join("\n");
+        let focus = line_ranges(text.as_bytes(), |n| chosen[n]);
+        assert_focus_is_exact(&engine(MatchMode::Prefiltered), text.as_bytes(), None, &focus);
+    }
+}
+
+#[test]
+fn a_focus_without_keywords_compiles_no_regex() {
+    let engine = engine(MatchMode::Prefiltered);
+    let text = "password = \"hunter2hunter2\"\n".repeat(20) + "x = 1\n";
+    let last_line = line_ranges(text.as_bytes(), |n| n == 20);
+    let found = engine.scan_focused(text.as_bytes(), None, &last_line, &mut Scratch::default());
+    assert!(found.is_empty());
+    let password_rule = engine
+        .rules()
+        .rules
+        .iter()
+        .find(|r| r.id == "word-password")
+        .unwrap();
+    assert!(
+        !password_rule.is_compiled(),
+        "a regex ran far from the focus"
+    );
+}
+
+/// The built-in rules over the labelled corpus, focused on every line in
+/// turn and on scattered sets of lines: the same findings as a full scan.
+#[test]
+fn focused_scans_of_the_corpus_match_full_scans_with_builtin_rules() {
+    let rules = crate::rules::load::builtin_rules().unwrap();
+    let engine = Engine::new(
+        RuleSet::new(rules, GlobalAllow::default()),
+        MatchMode::Prefiltered,
+    );
+    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus"));
+    let mut files = vec![root.to_path_buf()];
+    let (mut checked, mut found) = (0, 0);
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let text = std::fs::read(&path).unwrap();
+        let name = path
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let lines = text.split_inclusive(|&b| b == b'\n').count();
+        for line in 0..lines.min(200) {
+            let focus = line_ranges(&text, |n| n == line);
+            found += assert_focus_is_exact(&engine, &text, Some(&name), &focus);
+        }
+        // A fixed pseudo-random choice of lines, different per file.
+        let mut seed = (name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        for _ in 0..8 {
+            let focus = line_ranges(&text, |_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                seed >> 62 == 0
+            });
+            found += assert_focus_is_exact(&engine, &text, Some(&name), &focus);
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "the corpus has {checked} files");
+    assert!(found > 200, "only {found} detections in focus");
+}

@@ -8,58 +8,68 @@
 
 use std::collections::HashSet;
 
-/// The 1-based numbers of the lines of `new` that are not lines of `old`.
-pub struct AddedLines {
-    added: Vec<bool>,
-}
-
-impl AddedLines {
-    pub fn between(old: &[u8], new: &[u8]) -> AddedLines {
-        let old_lines: HashSet<&[u8]> = lines(old).collect();
-        AddedLines {
-            added: lines(new).map(|line| !old_lines.contains(line)).collect(),
+/// The byte ranges of the lines of `new` that are not lines of `old`, each
+/// with its line terminator, adjacent lines merged, in order.
+pub fn added_ranges(old: &[u8], new: &[u8]) -> Vec<(usize, usize)> {
+    let old_lines: HashSet<&[u8]> = lines(old).map(|(_, line)| line).collect();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for (span, line) in lines(new) {
+        if old_lines.contains(line) {
+            continue;
+        }
+        match ranges.last_mut() {
+            Some(last) if last.1 == span.0 => last.1 = span.1,
+            _ => ranges.push(span),
         }
     }
-
-    /// Whether any line in `first..=last` (1-based) is added.
-    pub fn any_in(&self, first: u64, last: u64) -> bool {
-        (first..=last).any(|line| {
-            let index = line as usize - 1;
-            self.added.get(index).copied().unwrap_or(false)
-        })
-    }
+    ranges
 }
 
-/// Lines without their terminator; `\r\n` and `\n` endings compare equal.
-fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    bytes
-        .split(|&b| b == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+/// Each line's span (terminator included) and its text without the
+/// terminator; `\r\n` and `\n` endings compare equal.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = ((usize, usize), &[u8])> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let (end, text_end) = match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(offset) => (start + offset + 1, start + offset),
+            None => (bytes.len(), bytes.len()),
+        };
+        let text = &bytes[start..text_end];
+        let span = (start, end);
+        start = end;
+        Some((span, text.strip_suffix(b"\r").unwrap_or(text)))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn changed_and_new_lines_are_added() {
-        let added = AddedLines::between(b"a\nb\nc\n", b"a\nB\nc\nd\n");
-        assert!(!added.any_in(1, 1));
-        assert!(added.any_in(2, 2));
-        assert!(!added.any_in(3, 3));
-        assert!(added.any_in(4, 4));
-        assert!(added.any_in(1, 3));
+    fn added<'a>(old: &[u8], new: &'a [u8]) -> Vec<&'a str> {
+        added_ranges(old, new)
+            .into_iter()
+            .map(|(start, end)| std::str::from_utf8(&new[start..end]).unwrap())
+            .collect()
     }
 
     #[test]
-    fn moved_lines_are_not_added() {
-        let added = AddedLines::between(b"x\ny\n", b"y\nx\n");
-        assert!(!added.any_in(1, 2));
+    fn changed_and_new_lines_are_added() {
+        assert_eq!(added(b"a\nb\nc\n", b"a\nB\nc\nd\n"), ["B\n", "d\n"]);
+        assert_eq!(added(b"a\nb\n", b"a\nX\nY\nb\nZ"), ["X\nY\n", "Z"]);
+    }
+
+    #[test]
+    fn moved_lines_and_line_endings_are_not_added() {
+        assert!(added(b"x\ny\n", b"y\nx\n").is_empty());
+        assert!(added(b"x\r\ny\r\n", b"x\ny").is_empty());
     }
 
     #[test]
     fn everything_is_added_to_an_empty_file() {
-        let added = AddedLines::between(b"", b"one\ntwo");
-        assert!(added.any_in(1, 1) && added.any_in(2, 2));
+        assert_eq!(added(b"", b"one\ntwo"), ["one\ntwo"]);
+        assert!(added(b"one\n", b"").is_empty());
     }
 }

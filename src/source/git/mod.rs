@@ -7,8 +7,11 @@
 
 pub mod added_lines;
 pub mod history;
+pub mod index_file;
 pub mod packs;
 pub mod staged;
+#[cfg(test)]
+mod test_repo;
 
 use std::path::Path;
 

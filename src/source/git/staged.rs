@@ -7,15 +7,18 @@
 //! without reading it, which keeps a commit in a huge repository cheap.
 
 use super::GitError;
-use super::added_lines::AddedLines;
+use super::added_lines::added_ranges;
+use super::index_file::{CacheNode, Entry, Index};
 use crate::engine::finding::{Origin, SourceKind};
 use crate::engine::{Engine, Scratch};
 use crate::scan::{ScanOutcome, SkipReason, looks_binary};
 use gix::ObjectId;
 use gix::bstr::{BStr, BString, ByteSlice};
-use gix::index::extension::Tree as CacheTree;
+use gix::objs::tree::{self, name_order};
 use rayon::prelude::*;
+use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// A staged file whose content differs from HEAD.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +40,9 @@ pub struct StagedChanges {
     pub intent_to_add: u64,
 }
 
+#[cfg(test)]
+mod tests;
+
 /// A blob in HEAD's tree that the index no longer has at that path.
 struct Removed {
     path: BString,
@@ -45,7 +51,7 @@ struct Removed {
 
 /// Compares the index with HEAD's tree (empty when there is no commit yet).
 pub fn staged_changes(repo: &gix::Repository) -> Result<StagedChanges, GitError> {
-    let index = read_index(repo)?;
+    let index = Index::read(repo)?;
     let head_tree = match repo.head_tree_id() {
         Ok(id) => Some(id.detach()),
         // An unborn branch: the first commit, everything staged is new.
@@ -57,150 +63,184 @@ pub fn staged_changes(repo: &gix::Repository) -> Result<StagedChanges, GitError>
             });
         }
     };
-
     let mut changes = StagedChanges::default();
-    let mut entries = Vec::with_capacity(index.entries().len());
-    for entry in index.entries() {
-        let path = entry.path(&index);
-        if entry.stage_raw() != 0 {
-            if changes.unmerged.last().map(|p| p.as_bstr()) != Some(path) {
-                changes.unmerged.push(path.to_owned());
-            }
-            continue;
-        }
-        if entry.mode.is_submodule() {
-            changes.submodules += 1;
-            continue;
-        }
-        if entry
-            .flags
-            .contains(gix::index::entry::Flags::INTENT_TO_ADD)
-        {
-            changes.intent_to_add += 1;
-            continue;
-        }
-        entries.push((path, entry.id));
-    }
-
     let mut walk = Walk {
         repo,
+        index: &index,
         removed: Vec::new(),
+        removed_folders: Vec::new(),
         changes: &mut changes,
     };
-    walk.directory(BStr::new(b""), head_tree, index.tree(), &entries)?;
+    walk.directory(b"", head_tree, index.cache_tree(), 0..index.len())?;
+    // Files moved out of a folder that is now gone came from its blobs;
+    // reading those trees is only worth it when a new file needs a source.
+    if walk.changes.files.iter().any(|f| f.previous.is_none()) {
+        walk.expand_removed_folders()?;
+    }
     let removed = std::mem::take(&mut walk.removed);
     pair_renames(&mut changes.files, removed);
     Ok(changes)
 }
 
-/// Reads the index without verifying its trailing checksum: hashing a
-/// 50,000-entry index with collision-detecting SHA-1 costs more than the
-/// whole rest of a pre-commit scan, and git itself rewrites the file
-/// atomically, so a torn index is not what the checksum would catch here.
-fn read_index(repo: &gix::Repository) -> Result<gix::index::File, GitError> {
-    let path = repo.index_path();
-    if !path.exists() {
-        return Ok(gix::index::File::from_state(
-            gix::index::State::new(repo.object_hash()),
-            path,
-        ));
-    }
-    gix::index::File::at(&path, repo.object_hash(), true, Default::default())
-        .map_err(|e| GitError::Index(format!("{}: {e}", path.display())))
-}
-
 /// A recursive merge of index entries against HEAD's tree.
 struct Walk<'a> {
     repo: &'a gix::Repository,
+    index: &'a Index,
     removed: Vec<Removed>,
+    /// Folders of HEAD the index no longer has anything in: path and tree.
+    removed_folders: Vec<(BString, ObjectId)>,
     changes: &'a mut StagedChanges,
 }
 
 impl Walk<'_> {
-    /// Compares the index `entries` under `prefix` (all start with it) with
-    /// the HEAD tree `head` of that directory.
+    /// Compares the index entries at `positions` (all under `prefix`, a
+    /// directory path ending in `/`, or empty for the root) with the HEAD
+    /// tree `head` of that directory, merging the two in git's tree order.
+    /// A directory whose cache tree id equals HEAD's is unchanged, and its
+    /// entries are never looked at.
     fn directory(
         &mut self,
-        prefix: &BStr,
+        prefix: &[u8],
         head: Option<ObjectId>,
-        cache: Option<&CacheTree>,
-        entries: &[(&BStr, ObjectId)],
+        cache: Option<CacheNode<'_>>,
+        positions: Range<usize>,
     ) -> Result<(), GitError> {
-        if let (Some(head), Some(cache)) = (head, cache)
-            && cache.num_entries.is_some()
-            && cache.id == head
+        if let (Some(head), Some(cached)) = (head, cache.and_then(|c| c.id()))
+            && cached == head
         {
-            return Ok(()); // the index still has exactly HEAD's tree here
+            return Ok(());
         }
-        let mut head_entries = self.tree_entries(head)?;
-        let mut rest = entries;
-        while let Some(&(path, id)) = rest.first() {
-            let relative = &path[prefix.len()..];
-            match relative.find_byte(b'/') {
+        let tree = self.tree_data(head)?;
+        let mut head_entries = self.tree_entries(head, &tree)?.into_iter().peekable();
+        let mut position = positions.start;
+        while position < positions.end {
+            let entry = self.index.entry(position);
+            let relative = &entry.path[prefix.len()..];
+            let slash = relative.find_byte(b'/');
+            let (name, is_directory) = match slash {
+                Some(slash) => (&relative[..slash], true),
+                None => (relative, false),
+            };
+            // HEAD entries ordered before this one are gone from the index.
+            let mut previous = None;
+            while let Some(old) = head_entries.peek() {
+                match name_order(old.filename, old.mode.is_tree(), name, is_directory) {
+                    Ordering::Less => self.removed(prefix, old),
+                    Ordering::Equal => previous = Some(*old),
+                    Ordering::Greater => break,
+                }
+                head_entries.next();
+                if previous.is_some() {
+                    break;
+                }
+            }
+            match slash {
                 None => {
-                    rest = &rest[1..];
-                    let previous = head_entries
-                        .remove(relative.as_bstr())
-                        .and_then(|(mode, old)| mode.is_blob_or_symlink().then_some(old));
-                    if previous != Some(id) {
-                        self.changes.files.push(StagedFile {
-                            path: path.to_owned(),
-                            blob: id,
-                            previous,
-                        });
+                    position += 1;
+                    let previous = previous
+                        .filter(|old| old.mode.is_blob_or_symlink())
+                        .map(|old| old.oid.to_owned());
+                    self.file(entry, previous);
+                }
+                // A sparse directory: a whole tree outside the sparse
+                // checkout, held as one entry whose path ends in `/`.
+                Some(slash) if slash + 1 == relative.len() => {
+                    position += 1;
+                    if previous.map(|old| old.oid) != Some(entry.id) {
+                        return Err(GitError::Index(format!(
+                            "{}: a sparse-checkout directory differs from HEAD; \
+                             widen the sparse checkout to scan it",
+                            entry.path
+                        )));
                     }
                 }
                 Some(slash) => {
-                    let name = &relative[..slash];
-                    let mut sub_prefix = prefix.to_owned();
-                    sub_prefix.extend_from_slice(name);
-                    sub_prefix.push(b'/');
-                    let run = rest.partition_point(|(p, _)| p.starts_with(&sub_prefix));
-                    let (inside, after) = rest.split_at(run);
-                    rest = after;
-                    let sub_head = head_entries
-                        .remove(name.as_bstr())
-                        .and_then(|(mode, id)| mode.is_tree().then_some(id));
-                    let sub_cache = cache.and_then(|c| {
-                        c.children
-                            .iter()
-                            .find(|child| child.name.as_slice() == name)
-                    });
-                    self.directory(sub_prefix.as_bstr(), sub_head, sub_cache, inside)?;
+                    let sub_prefix = &entry.path[..prefix.len() + slash + 1];
+                    let sub_cache = cache.and_then(|c| c.child(name));
+                    let expected = sub_cache.map(|c| c.entry_count());
+                    let end =
+                        self.index
+                            .end_of_prefix(position, positions.end, sub_prefix, expected);
+                    let sub_head = previous.map(|old| old.oid.to_owned());
+                    self.directory(sub_prefix, sub_head, sub_cache, position..end)?;
+                    position = end;
                 }
             }
         }
-        // What HEAD has here and the index does not: removed (or renamed).
-        for (name, (mode, id)) in head_entries {
-            if mode.is_blob_or_symlink() {
-                let mut path = prefix.to_owned();
-                path.extend_from_slice(&name);
-                self.removed.push(Removed { path, blob: id });
+        for old in head_entries {
+            self.removed(prefix, &old);
+        }
+        Ok(())
+    }
+
+    /// Notes a HEAD entry the index no longer has: removed, or renamed.
+    fn removed(&mut self, prefix: &[u8], old: &tree::EntryRef<'_>) {
+        let mut path = BString::from(prefix);
+        path.extend_from_slice(old.filename);
+        if old.mode.is_blob_or_symlink() {
+            self.removed.push(Removed {
+                path,
+                blob: old.oid.to_owned(),
+            });
+        } else if old.mode.is_tree() {
+            self.removed_folders.push((path, old.oid.to_owned()));
+        }
+    }
+
+    /// Lists the blobs of removed folders (and their subfolders) as removed.
+    fn expand_removed_folders(&mut self) -> Result<(), GitError> {
+        while let Some((path, id)) = self.removed_folders.pop() {
+            let data = self.tree_data(Some(id))?;
+            let mut prefix = path;
+            prefix.push(b'/');
+            for old in self.tree_entries(Some(id), &data)? {
+                self.removed(&prefix, &old);
             }
         }
         Ok(())
     }
 
-    fn tree_entries(
-        &self,
-        tree: Option<ObjectId>,
-    ) -> Result<HashMap<BString, (gix::object::tree::EntryMode, ObjectId)>, GitError> {
-        let Some(tree) = tree else {
-            return Ok(HashMap::new());
-        };
-        let object = self
-            .repo
-            .find_object(tree)
-            .map_err(|e| object_error(tree, e))?;
-        let mut entries = HashMap::new();
-        for entry in gix::objs::TreeRefIter::from_bytes(&object.data, self.repo.object_hash()) {
-            let entry = entry.map_err(|e| object_error(tree, e))?;
-            entries.insert(
-                entry.filename.to_owned(),
-                (entry.mode, entry.oid.to_owned()),
-            );
+    /// Sorts one file entry: a change to scan, or a conflict, submodule or
+    /// placeholder that is counted instead.
+    fn file(&mut self, entry: Entry<'_>, previous: Option<ObjectId>) {
+        if entry.stage != 0 {
+            // Each side of a conflict is an entry; name the path once.
+            if self.changes.unmerged.last().map(|p| p.as_bstr()) != Some(entry.path) {
+                self.changes.unmerged.push(entry.path.to_owned());
+            }
+        } else if entry.is_submodule() {
+            self.changes.submodules += 1;
+        } else if entry.intent_to_add {
+            self.changes.intent_to_add += 1;
+        } else if previous.as_deref() != Some(entry.id) {
+            self.changes.files.push(StagedFile {
+                path: entry.path.to_owned(),
+                blob: entry.id.to_owned(),
+                previous,
+            });
         }
-        Ok(entries)
+    }
+
+    /// The raw tree object, or nothing when HEAD has no such directory.
+    fn tree_data(&self, tree: Option<ObjectId>) -> Result<Vec<u8>, GitError> {
+        let Some(tree) = tree else {
+            return Ok(Vec::new());
+        };
+        self.repo
+            .find_object(tree)
+            .map(|object| object.detach().data)
+            .map_err(|e| object_error(tree, e))
+    }
+
+    /// A tree's entries, in git's tree order.
+    fn tree_entries<'d>(
+        &self,
+        id: Option<ObjectId>,
+        data: &'d [u8],
+    ) -> Result<Vec<tree::EntryRef<'d>>, GitError> {
+        gix::objs::TreeRefIter::from_bytes(data, self.repo.object_hash())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| object_error(id.unwrap_or_else(|| self.repo.object_hash().null()), e))
     }
 }
 
@@ -307,16 +347,14 @@ fn scan_staged_file(
         outcome.stats.skip(SkipReason::Binary);
         return outcome;
     }
-    let mut found = ScanOutcome::default();
-    found.scan_blob(engine, scratch, &blob, &origin);
+    // By default only what the commit adds is reported, so regexes run
+    // only near the added lines (see `engine::focus`).
+    let mut focus = None;
     if !options.whole_files
         && let Some(previous) = file.previous
     {
         match repo.find_object(previous) {
-            Ok(old) => {
-                let added = AddedLines::between(&old.data, &blob);
-                found.findings.retain(|f| added.any_in(f.line, f.end_line));
-            }
+            Ok(old) => focus = Some(added_ranges(&old.data, &blob)),
             Err(e) => outcome.error(
                 &path,
                 format!(
@@ -325,6 +363,6 @@ fn scan_staged_file(
             ),
         }
     }
-    outcome.merge(found);
+    outcome.scan_blob_focused(engine, scratch, &blob, &origin, focus.as_deref());
     outcome
 }
