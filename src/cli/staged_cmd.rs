@@ -74,6 +74,11 @@ pub fn run(args: StagedArgs) -> ExitStatus {
     if !outcome.findings.is_empty() && args.output.format == FormatArg::Text {
         print_commit_advice(&outcome.findings, &root, &rules);
     }
+    // The process ends here: freeing the compiled rules and the repository
+    // handle one allocation at a time took about 1.5 ms of a pre-commit
+    // scan that aims at 20, and the operating system reclaims it all.
+    std::mem::forget(rules);
+    std::mem::forget(repo);
     status
 }
 
