@@ -115,7 +115,14 @@ impl Walk<'_> {
         let mut position = positions.start;
         while position < positions.end {
             let entry = self.index.entry(position);
-            let relative = &entry.path[prefix.len()..];
+            // Only an index out of path order (damaged or hand-made) puts an
+            // entry here that is not under `prefix`.
+            let Some(relative) = entry.path.strip_prefix(prefix) else {
+                return Err(GitError::Index(format!(
+                    "entries are out of path order at `{}`",
+                    entry.path
+                )));
+            };
             let slash = relative.find_byte(b'/');
             let (name, is_directory) = match slash {
                 Some(slash) => (&relative[..slash], true),

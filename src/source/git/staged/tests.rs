@@ -127,3 +127,28 @@ fn a_first_commit_stages_everything() {
     assert_eq!(paths(&changes), ["top", "x/y/z"]);
     assert!(changes.files.iter().all(|f| f.previous.is_none()));
 }
+
+#[test]
+fn an_index_out_of_path_order_is_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    for path in ["a/1", "a/2", "a/3", "b/4"] {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, path).unwrap();
+    }
+    git(dir.path(), &["init", "-q"], None);
+    git(dir.path(), &["add", "-A"], None);
+    // Entries of the same length: swap a/2 and b/4, so a binary search
+    // for the end of a/ runs over b/4.
+    let index = dir.path().join(".git/index");
+    let mut bytes = std::fs::read(&index).unwrap();
+    let entry = (62 + 3 + 8) & !7;
+    let (first, last) = (12 + entry, 12 + 3 * entry);
+    let saved = bytes[first..first + entry].to_vec();
+    bytes.copy_within(last..last + entry, first);
+    bytes[last..last + entry].copy_from_slice(&saved);
+    std::fs::write(&index, bytes).unwrap();
+    let repo = gix::open_opts(dir.path(), gix::open::Options::isolated()).unwrap();
+    let error = staged_changes(&repo).expect_err("an error").to_string();
+    assert!(error.contains("out of path order"), "{error}");
+}
