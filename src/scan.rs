@@ -108,10 +108,7 @@ impl ScanOutcome {
         bytes: &[u8],
         origin: &Origin,
     ) {
-        self.stats.files_scanned += 1;
-        self.stats.bytes_scanned += bytes.len() as u64;
-        let detections = engine.scan(bytes, origin.path.as_deref(), scratch);
-        self.record(engine, detections, origin);
+        self.scan_blob_focused(engine, scratch, bytes, origin, None);
     }
 
     /// Like `scan_blob`, reporting only what touches `focus` (byte ranges,
@@ -124,12 +121,13 @@ impl ScanOutcome {
         origin: &Origin,
         focus: Option<&crate::engine::focus::Ranges>,
     ) {
-        let Some(focus) = focus else {
-            return self.scan_blob(engine, scratch, bytes, origin);
-        };
         self.stats.files_scanned += 1;
         self.stats.bytes_scanned += bytes.len() as u64;
-        let detections = engine.scan_focused(bytes, origin.path.as_deref(), focus, scratch);
+        let path = origin.path.as_deref();
+        let detections = match focus {
+            Some(focus) => engine.scan_focused(bytes, path, focus, scratch),
+            None => engine.scan(bytes, path, scratch),
+        };
         self.record(engine, detections, origin);
     }
 

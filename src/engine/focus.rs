@@ -9,6 +9,8 @@
 //! beats a generic one), and the companion part of a multi-part credential
 //! a few lines away. `Engine::search_in_reach` grows it.
 
+use super::{line_end_below, line_start_above};
+
 /// Sorted, disjoint byte ranges `(start, end)` of an input.
 pub type Ranges = [(usize, usize)];
 
@@ -25,40 +27,25 @@ pub(super) fn merge(ranges: &mut Vec<(usize, usize)>) {
     *ranges = merged;
 }
 
-/// The ranges grown to whole lines and by `lines` more lines each way,
-/// merged where they meet.
-pub(super) fn widen(input: &[u8], ranges: &Ranges, lines: usize) -> Vec<(usize, usize)> {
-    // The start of the line holding the byte before `at`'s line start, or
-    // `at`'s own line start: where the line containing `at` begins.
-    let line_start = |at: usize| memchr::memrchr(b'\n', &input[..at]).map_or(0, |n| n + 1);
-    // Just past the newline that ends the line at `at`.
-    let line_end =
-        |at: usize| memchr::memchr(b'\n', &input[at..]).map_or(input.len(), |n| at + n + 1);
-    let mut wide: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
-    for &(start, end) in ranges {
-        let mut from = line_start(start.min(input.len()));
-        for _ in 0..lines {
-            if from == 0 {
-                break;
-            }
-            from = line_start(from - 1);
+/// The whole lines holding `start..end`, and `lines` more lines each way,
+/// each line with its newline.
+pub(super) fn widen(input: &[u8], (start, end): (usize, usize), lines: usize) -> (usize, usize) {
+    let mut from = line_start_above(input, start, 0);
+    for _ in 0..lines {
+        if from == 0 {
+            break;
         }
-        let mut to = end.min(input.len());
-        if to > 0 && input[to - 1] != b'\n' {
-            to = line_end(to);
-        }
-        for _ in 0..lines {
-            if to >= input.len() {
-                break;
-            }
-            to = line_end(to);
-        }
-        match wide.last_mut() {
-            Some(last) if from <= last.1 => last.1 = last.1.max(to),
-            _ => wide.push((from, to)),
-        }
+        from = line_start_above(input, from - 1, 0);
     }
-    wide
+    // The newline ending the line of the span's last byte.
+    let mut to = line_end_below(input, end.saturating_sub(1).max(start), input.len());
+    for _ in 0..lines {
+        if to >= input.len() {
+            break;
+        }
+        to = line_end_below(input, to + 1, input.len());
+    }
+    (from, (to + 1).min(input.len()))
 }
 
 /// Whether `start..end` shares a byte with one of `ranges`.
@@ -95,20 +82,19 @@ mod tests {
     }
 
     #[test]
-    fn widening_takes_whole_lines_and_merges() {
+    fn widening_takes_whole_lines() {
         let input = b"l1\nl2\nl3\nl4\nl5\nl6\nl7\n";
         let line = |n: usize| ((n - 1) * 3, n * 3);
         // Line 4 grown by one line each way is lines 3-5.
-        assert_eq!(widen(input, &[line(4)], 1), [(line(3).0, line(5).1)]);
-        // Lines 2 and 6 grown by one meet at nothing; by two they merge.
-        assert_eq!(
-            widen(input, &[line(2), line(6)], 1),
-            [(line(1).0, line(3).1), (line(5).0, line(7).1)]
-        );
-        assert_eq!(widen(input, &[line(2), line(6)], 2), [(0, input.len())]);
+        assert_eq!(widen(input, line(4), 1), (line(3).0, line(5).1));
+        assert_eq!(widen(input, line(4), 0), line(4));
+        // A span inside a line, or ending on its newline, takes that line.
+        assert_eq!(widen(input, (10, 11), 0), line(4));
+        assert_eq!(widen(input, (11, 12), 0), line(4));
+        assert_eq!(widen(input, (10, 10), 0), line(4));
         // Clamped at both ends of the input.
-        assert_eq!(widen(input, &[line(1)], 9), [(0, input.len())]);
-        assert_eq!(widen(input, &[line(7)], 9), [(0, input.len())]);
-        assert_eq!(widen(b"no newline", &[(3, 4)], 1), [(0, 10)]);
+        assert_eq!(widen(input, line(1), 9), (0, input.len()));
+        assert_eq!(widen(input, line(7), 9), (0, input.len()));
+        assert_eq!(widen(b"no newline", (3, 4), 1), (0, 10));
     }
 }

@@ -452,25 +452,10 @@ impl Engine {
         reach: &mut Vec<(usize, usize)>,
         scratch: &mut Scratch,
     ) {
+        // Per candidate, whether the reach already includes its lines.
         let mut grown: Vec<bool> = Vec::new();
         loop {
-            grown.resize(scratch.candidates.len(), false);
-            loop {
-                let mut more = Vec::new();
-                for (candidate, grown) in scratch.candidates.iter().zip(&mut grown) {
-                    if !*grown && focus::touches(reach, candidate.start, candidate.end) {
-                        *grown = true;
-                        let lines = self.companion_lines[candidate.rule];
-                        let span = [(candidate.start, candidate.end)];
-                        more.extend(focus::widen(input, &span, lines));
-                    }
-                }
-                if more.is_empty() {
-                    break;
-                }
-                reach.extend(more);
-                focus::merge(reach);
-            }
+            self.grow_reach(input, reach, &scratch.candidates, &mut grown);
             let mut searched = false;
             for window in &mut scratch.deferred {
                 let (rule, start, end) = *window;
@@ -486,6 +471,34 @@ impl Engine {
             if !searched {
                 return;
             }
+        }
+    }
+
+    /// Grows `reach` by the lines of every candidate that touches it, and
+    /// as far around as its companion may be, until no candidate outside
+    /// touches it. `grown` marks candidates already taken in.
+    fn grow_reach(
+        &self,
+        input: &[u8],
+        reach: &mut Vec<(usize, usize)>,
+        candidates: &[Candidate],
+        grown: &mut Vec<bool>,
+    ) {
+        grown.resize(candidates.len(), false);
+        loop {
+            let mut more = Vec::new();
+            for (candidate, grown) in candidates.iter().zip(grown.iter_mut()) {
+                if !*grown && focus::touches(reach, candidate.start, candidate.end) {
+                    *grown = true;
+                    let lines = self.companion_lines[candidate.rule];
+                    more.push(focus::widen(input, (candidate.start, candidate.end), lines));
+                }
+            }
+            if more.is_empty() {
+                return;
+            }
+            reach.extend(more);
+            focus::merge(reach);
         }
     }
 

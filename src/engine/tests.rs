@@ -58,6 +58,10 @@ fn engine(mode: MatchMode) -> Engine {
     Engine::new(RuleSet::new(rules, GlobalAllow::default()), mode)
 }
 
+fn rule_named<'a>(engine: &'a Engine, id: &str) -> &'a Rule {
+    engine.rules().rules.iter().find(|r| r.id == id).unwrap()
+}
+
 fn secrets(engine: &Engine, text: &str, path: Option<&str>) -> Vec<(String, String, u64, u64)> {
     engine
         .scan(text.as_bytes(), path, &mut Scratch::default())
@@ -137,12 +141,7 @@ fn path_limited_rule_runs_only_on_its_paths() {
 #[test]
 fn a_path_limited_rule_compiles_its_regex_only_where_it_applies() {
     let engine = engine(MatchMode::Prefiltered);
-    let env_only = engine
-        .rules()
-        .rules
-        .iter()
-        .find(|r| r.id == "env-only")
-        .unwrap();
+    let env_only = rule_named(&engine, "env-only");
     secrets(&engine, "ENVSECRET=abcdefgh", Some("src/main.rs"));
     assert!(
         !env_only.is_compiled(),
@@ -169,7 +168,7 @@ fn rules_compile_only_when_their_keywords_hit() {
 #[test]
 fn allowlists_compile_only_when_the_regex_first_matches() {
     let engine = engine(MatchMode::Prefiltered);
-    let rule = |id: &str| engine.rules().rules.iter().find(|r| r.id == id).unwrap();
+    let rule = |id: &str| rule_named(&engine, id);
     // The keyword hits but nothing is assigned: the regex runs, the
     // allowlists are not needed.
     assert!(secrets(&engine, "let password_field = form.password;\n", None).is_empty());
@@ -533,12 +532,7 @@ fn a_focus_without_keywords_compiles_no_regex() {
     let last_line = line_ranges(text.as_bytes(), |n| n == 20);
     let found = engine.scan_focused(text.as_bytes(), None, &last_line, &mut Scratch::default());
     assert!(found.is_empty());
-    let password_rule = engine
-        .rules()
-        .rules
-        .iter()
-        .find(|r| r.id == "word-password")
-        .unwrap();
+    let password_rule = rule_named(&engine, "word-password");
     assert!(
         !password_rule.is_compiled(),
         "a regex ran far from the focus"

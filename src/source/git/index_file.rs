@@ -147,20 +147,10 @@ impl Index {
                 hash_len,
             } => {
                 // Bounds were checked when `starts` was built.
-                let at = starts[position] as usize;
-                let id_end = at + STAT_BYTES + hash_len;
-                let flags = be16(&map[id_end..]);
-                let extended = flags & FLAG_EXTENDED != 0;
-                let path_start = id_end + 2 + if extended { 2 } else { 0 };
-                let path_len = path_length(map, path_start, flags).expect("checked");
-                Entry {
-                    path: map[path_start..path_start + path_len].as_bstr(),
-                    id: gix::oid::from_bytes_unchecked(&map[at + STAT_BYTES..id_end]),
-                    mode: be32(&map[at + 24..]),
-                    stage: stage(flags),
-                    intent_to_add: extended
-                        && be16(&map[id_end + 2..]) & EXTENDED_INTENT_TO_ADD != 0,
-                }
+                let fixed = fixed_part(map, starts[position] as usize, *hash_len);
+                let fixed = fixed.expect("checked");
+                let path_len = path_length(map, fixed.path_start, fixed.flags).expect("checked");
+                fixed.entry(map[fixed.path_start..][..path_len].as_bstr())
             }
             Entries::Decoded { paths, entries } => {
                 let entry = &entries[position];
@@ -334,6 +324,45 @@ fn stage(flags: u16) -> u8 {
     ((flags >> 12) & 0b11) as u8
 }
 
+/// What precedes an entry's path: its stat fields (of which only the mode
+/// matters here), object id and flags.
+struct FixedPart<'a> {
+    id: &'a gix::oid,
+    mode: u32,
+    flags: u16,
+    intent_to_add: bool,
+    /// Where the path (in version 4, its compressed form) begins.
+    path_start: usize,
+}
+
+impl<'a> FixedPart<'a> {
+    fn entry(&self, path: &'a BStr) -> Entry<'a> {
+        Entry {
+            path,
+            id: self.id,
+            mode: self.mode,
+            stage: stage(self.flags),
+            intent_to_add: self.intent_to_add,
+        }
+    }
+}
+
+/// The fixed part of the entry at `at`, or `None` if it runs past `bytes`.
+fn fixed_part(bytes: &[u8], at: usize, hash_len: usize) -> Option<FixedPart<'_>> {
+    let id_end = at + STAT_BYTES + hash_len;
+    let flags = be16(bytes.get(id_end..id_end + 2)?);
+    let extended = flags & FLAG_EXTENDED != 0;
+    let path_start = id_end + 2 + if extended { 2 } else { 0 };
+    Some(FixedPart {
+        id: gix::oid::from_bytes_unchecked(&bytes[at + STAT_BYTES..id_end]),
+        mode: be32(&bytes[at + 24..]),
+        flags,
+        intent_to_add: extended
+            && be16(bytes.get(id_end + 2..path_start)?) & EXTENDED_INTENT_TO_ADD != 0,
+        path_start,
+    })
+}
+
 /// The length of the NUL-terminated path at `start`: from the flags, or
 /// for paths of 4095 bytes and more (the field saturates) by finding the NUL.
 fn path_length(bytes: &[u8], start: usize, flags: u16) -> Option<usize> {
@@ -356,18 +385,12 @@ fn entry_starts(
     let mut starts = Vec::with_capacity(count.min(body.len() / 62));
     let mut at = 12;
     for number in 0..count {
-        let id_end = at + STAT_BYTES + hash_len;
         let truncated = || Unreadable::Malformed(format!("entry {number} is cut short"));
-        if id_end + 2 > body.len() {
-            return Err(truncated());
-        }
-        let flags = be16(&body[id_end..]);
-        let extended = flags & FLAG_EXTENDED != 0;
-        let path_start = id_end + 2 + if extended { 2 } else { 0 };
-        let path_len = path_length(body, path_start, flags).ok_or_else(truncated)?;
+        let fixed = fixed_part(body, at, hash_len).ok_or_else(truncated)?;
+        let path_len = path_length(body, fixed.path_start, fixed.flags).ok_or_else(truncated)?;
         starts.push(at as u32);
         // Entries are padded with 1-8 NULs to a multiple of 8 bytes.
-        let length = path_start - at + path_len;
+        let length = fixed.path_start - at + path_len;
         at += (length + 8) & !7;
         if at > body.len() {
             return Err(truncated());
@@ -385,16 +408,8 @@ fn decode_v4(body: &[u8], count: usize, hash_len: usize) -> Result<(Entries, usi
     let mut at = 12;
     for number in 0..count {
         let truncated = || Unreadable::Malformed(format!("entry {number} is cut short"));
-        let id_end = at + STAT_BYTES + hash_len;
-        if id_end + 2 > body.len() {
-            return Err(truncated());
-        }
-        let flags = be16(&body[id_end..]);
-        let extended = flags & FLAG_EXTENDED != 0;
-        let mut cursor = id_end + 2 + if extended { 2 } else { 0 };
-        if cursor > body.len() {
-            return Err(truncated());
-        }
+        let fixed = fixed_part(body, at, hash_len).ok_or_else(truncated)?;
+        let mut cursor = fixed.path_start;
         let (strip, used) = read_offset_varint(&body[cursor..]).ok_or_else(truncated)?;
         cursor += used;
         let suffix_len = memchr::memchr(0, &body[cursor..]).ok_or_else(truncated)?;
@@ -409,10 +424,10 @@ fn decode_v4(body: &[u8], count: usize, hash_len: usize) -> Result<(Entries, usi
         previous = start..paths.len();
         entries.push(DecodedEntry {
             path: previous.clone(),
-            id: ObjectId::from_bytes_or_panic(&body[at + STAT_BYTES..id_end]),
-            mode: be32(&body[at + 24..]),
-            stage: stage(flags),
-            intent_to_add: extended && be16(&body[id_end + 2..]) & EXTENDED_INTENT_TO_ADD != 0,
+            id: fixed.id.to_owned(),
+            mode: fixed.mode,
+            stage: stage(fixed.flags),
+            intent_to_add: fixed.intent_to_add,
         });
         at = cursor + suffix_len + 1;
     }
@@ -485,7 +500,7 @@ struct CacheTreeNode {
     /// `None` when invalidated.
     id: Option<ObjectId>,
     /// How many index entries the tree covers, not counting intent-to-add
-    /// placeholders; 0 when invalidated.
+    /// placeholders; meaningless when invalidated.
     entry_count: u32,
     children: Vec<u32>,
 }
@@ -593,9 +608,10 @@ impl<'a> CacheNode<'a> {
     }
 
     /// How many index entries this directory holds (intent-to-add
-    /// placeholders aside), when valid.
-    pub fn entry_count(&self) -> usize {
-        self.tree.nodes[self.node as usize].entry_count as usize
+    /// placeholders aside), unless invalidated.
+    pub fn entry_count(&self) -> Option<usize> {
+        let node = &self.tree.nodes[self.node as usize];
+        node.id.map(|_| node.entry_count as usize)
     }
 
     /// The subdirectory called `name`, if the cache tree has it.

@@ -110,8 +110,13 @@ impl Walk<'_> {
         {
             return Ok(());
         }
-        let tree = self.tree_data(head)?;
-        let mut head_entries = self.tree_entries(head, &tree)?.into_iter().peekable();
+        // No tree in HEAD here (a new folder, or no commit yet): no entries.
+        let tree = head.map(|id| self.tree_data(id)).transpose()?;
+        let head_entries = match (head, &tree) {
+            (Some(id), Some(data)) => self.tree_entries(id, data)?,
+            _ => Vec::new(),
+        };
+        let mut head_entries = head_entries.into_iter().peekable();
         let mut position = positions.start;
         while position < positions.end {
             let entry = self.index.entry(position);
@@ -164,7 +169,7 @@ impl Walk<'_> {
                 Some(slash) => {
                     let sub_prefix = &entry.path[..prefix.len() + slash + 1];
                     let sub_cache = cache.and_then(|c| c.child(name));
-                    let expected = sub_cache.map(|c| c.entry_count());
+                    let expected = sub_cache.and_then(|c| c.entry_count());
                     let end =
                         self.index
                             .end_of_prefix(position, positions.end, sub_prefix, expected);
@@ -197,10 +202,10 @@ impl Walk<'_> {
     /// Lists the blobs of removed folders (and their subfolders) as removed.
     fn expand_removed_folders(&mut self) -> Result<(), GitError> {
         while let Some((path, id)) = self.removed_folders.pop() {
-            let data = self.tree_data(Some(id))?;
+            let data = self.tree_data(id)?;
             let mut prefix = path;
             prefix.push(b'/');
-            for old in self.tree_entries(Some(id), &data)? {
+            for old in self.tree_entries(id, &data)? {
                 self.removed(&prefix, &old);
             }
         }
@@ -228,26 +233,23 @@ impl Walk<'_> {
         }
     }
 
-    /// The raw tree object, or nothing when HEAD has no such directory.
-    fn tree_data(&self, tree: Option<ObjectId>) -> Result<Vec<u8>, GitError> {
-        let Some(tree) = tree else {
-            return Ok(Vec::new());
-        };
+    /// The raw tree object.
+    fn tree_data(&self, tree: ObjectId) -> Result<Vec<u8>, GitError> {
         self.repo
             .find_object(tree)
             .map(|object| object.detach().data)
             .map_err(|e| object_error(tree, e))
     }
 
-    /// A tree's entries, in git's tree order.
+    /// The entries of tree `id` (read as `data`), in git's tree order.
     fn tree_entries<'d>(
         &self,
-        id: Option<ObjectId>,
+        id: ObjectId,
         data: &'d [u8],
     ) -> Result<Vec<tree::EntryRef<'d>>, GitError> {
         gix::objs::TreeRefIter::from_bytes(data, self.repo.object_hash())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| object_error(id.unwrap_or_else(|| self.repo.object_hash().null()), e))
+            .map_err(|e| object_error(id, e))
     }
 }
 

@@ -26,6 +26,13 @@ fn fixture() -> tempfile::TempDir {
     dir
 }
 
+/// Stores `text` as a blob and returns its id.
+fn write_blob(dir: &Path, text: &str) -> String {
+    git(dir, &["hash-object", "-w", "--stdin"], Some(text))
+        .trim()
+        .to_owned()
+}
+
 fn open(dir: &Path) -> gix::Repository {
     gix::open_opts(dir, gix::open::Options::isolated()).unwrap()
 }
@@ -104,13 +111,9 @@ fn version_2_entries_and_cache_tree_match_gix() {
 #[test]
 fn a_path_longer_than_the_length_field_is_read_like_git() {
     let dir = fixture();
-    let blob = git(
-        dir.path(),
-        &["hash-object", "-w", "--stdin"],
-        Some("long\n"),
-    );
+    let blob = write_blob(dir.path(), "long\n");
     let long_path = format!("{}/file", "d".repeat(5000));
-    let cacheinfo = format!("100644,{},{long_path}", blob.trim());
+    let cacheinfo = format!("100644,{blob},{long_path}");
     git(
         dir.path(),
         &["update-index", "--add", "--cacheinfo", &cacheinfo],
@@ -162,12 +165,7 @@ fn version_4_prefix_compressed_paths_match_gix() {
 #[test]
 fn conflict_stages_match_gix() {
     let dir = fixture();
-    let blob = git(
-        dir.path(),
-        &["hash-object", "-w", "--stdin"],
-        Some("side\n"),
-    );
-    let blob = blob.trim();
+    let blob = write_blob(dir.path(), "side\n");
     let info = format!(
         "0 {zero}\tb/c.txt\n100644 {blob} 1\tb/c.txt\n100644 {blob} 2\tb/c.txt\n100644 {blob} 3\tb/c.txt\n",
         zero = "0".repeat(40)

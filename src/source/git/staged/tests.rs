@@ -108,6 +108,13 @@ fn the_comparison_holds_without_a_valid_cache_tree_and_in_version_4() {
     git(dir.path(), &["rm", "-q", "-r", "--cached", "."], None);
     git(dir.path(), &["add", "-A"], None);
     git(dir.path(), &["add", "-N", "later.txt"], None);
+    let repo = gix::open_opts(dir.path(), gix::open::Options::isolated()).unwrap();
+    let index = crate::source::git::index_file::Index::read(&repo).unwrap();
+    let src = index.cache_tree().and_then(|root| root.child(b"src"));
+    assert!(
+        src.is_none_or(|node| node.id().is_none()),
+        "src/ still cached"
+    );
     assert_eq!(
         paths(&ours(dir.path())),
         git_staged(dir.path()),
