@@ -52,6 +52,12 @@ pub struct HistoryArgs {
     #[arg(long)]
     no_progress: bool,
 
+    /// Scan every version of every blob whole, instead of only what each
+    /// version changed from the one git stored it against. Slower; the
+    /// findings are the same.
+    #[arg(long)]
+    whole_blobs: bool,
+
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
@@ -157,7 +163,7 @@ pub fn run(args: HistoryArgs) -> ExitStatus {
         scan_binary: args.limits.scan_binary,
         no_dedup: args.no_dedup,
         all_locations: args.all_locations,
-        threads: args.threads,
+        whole_blobs: args.whole_blobs,
     };
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.unwrap_or(0))

@@ -6,7 +6,9 @@
 use super::checksum::decode_base64_any;
 use super::finding::Detection;
 use super::location::LineIndex;
-use super::{Engine, INLINE_ALLOW_MARKERS, Place, Scratch, bounded_lines, context_line, focus};
+use super::{
+    Engine, INLINE_ALLOW_MARKERS, Place, Scratch, Windows, bounded_lines, context_line, focus,
+};
 use serde::Serialize;
 
 /// An encoding a secret was found under.
@@ -71,26 +73,31 @@ static CLASSES: [u8; 256] = {
 };
 
 /// An encoded run in a blob and what it decodes to.
-struct DecodedRun {
-    start: usize,
-    end: usize,
-    encoding: Encoding,
+pub(super) struct DecodedRun {
+    pub(super) start: usize,
+    pub(super) end: usize,
+    pub(super) encoding: Encoding,
     bytes: Vec<u8>,
 }
 
 impl Engine {
     /// Adds to `detections` what the encoded runs of `input` hide, `depth`
-    /// levels deep. Generic matches of the encoded text itself are dropped
-    /// where the decoded text gave a finding: the decoded one says more.
+    /// levels deep.
     pub(super) fn scan_encoded(
         &self,
         input: &[u8],
         place: Place,
         depth: u8,
-        reach: Option<&focus::Ranges>,
         detections: &mut Vec<Detection>,
     ) {
-        let found = self.decoded_detections(input, place, depth, reach);
+        let found = self.decoded_detections(input, place, depth, None);
+        self.add_decoded(detections, found);
+    }
+
+    /// Adds detections found in decoded text to the direct ones. Generic
+    /// matches of the encoded text itself are dropped where the decoded
+    /// text gave a finding: the decoded one says more.
+    pub(super) fn add_decoded(&self, detections: &mut Vec<Detection>, found: Vec<Detection>) {
         if found.is_empty() {
             return;
         }
@@ -106,54 +113,63 @@ impl Engine {
 
     /// Detections inside the decoded runs of `input` (those that touch
     /// `reach`, when given), positioned on the runs.
-    fn decoded_detections(
+    pub(super) fn decoded_detections(
         &self,
         input: &[u8],
         place: Place,
         depth: u8,
         reach: Option<&focus::Ranges>,
     ) -> Vec<Detection> {
-        let mut runs = encoded_runs(input);
+        let (mut runs, _) = encoded_runs(input);
         if let Some(reach) = reach {
             runs.retain(|run| focus::touches(reach, run.start, run.end));
         }
-        if runs.is_empty() {
-            return Vec::new();
-        }
         let mut lines = LineIndex::new(input);
-        let mut scratch = Scratch::default();
         let mut found = Vec::new();
-        for run in runs {
-            let (first, last) = bounded_lines(input, run.start, run.end);
-            if INLINE_ALLOW_MARKERS
-                .iter()
-                .any(|marker| memchr::memmem::find(&input[first..last], marker).is_some())
-            {
-                continue;
-            }
-            let mut inner = self.scan_at(self.mode, &run.bytes, place, None, &mut scratch);
-            if depth > 1 {
-                self.scan_encoded(&run.bytes, place, depth - 1, None, &mut inner);
-            }
-            if inner.is_empty() {
-                continue;
-            }
-            let begin = lines.position(run.start);
-            let finish = lines.position(run.end);
-            let line_text = line_with_run_hidden(input, &run);
-            for mut detection in inner {
-                detection.start = run.start;
-                detection.end = run.end;
-                detection.line = begin.line;
-                detection.column = begin.column;
-                detection.end_line = finish.line;
-                detection.end_column = finish.column;
-                detection.line_text = line_text.clone();
-                detection.encodings.insert(0, run.encoding);
-                found.push(detection);
-            }
+        for run in &runs {
+            found.extend(self.run_detections(input, place, depth, run, &mut lines));
         }
         found
+    }
+
+    /// What one encoded run of `input` hides, positioned on the run.
+    pub(super) fn run_detections(
+        &self,
+        input: &[u8],
+        place: Place,
+        depth: u8,
+        run: &DecodedRun,
+        lines: &mut LineIndex,
+    ) -> Vec<Detection> {
+        let (first, last) = bounded_lines(input, run.start, run.end);
+        if INLINE_ALLOW_MARKERS
+            .iter()
+            .any(|marker| memchr::memmem::find(&input[first..last], marker).is_some())
+        {
+            return Vec::new();
+        }
+        let mut scratch = Scratch::default();
+        let mut inner = self.scan_at(self.mode, &run.bytes, place, Windows::All, &mut scratch);
+        if depth > 1 {
+            self.scan_encoded(&run.bytes, place, depth - 1, &mut inner);
+        }
+        if inner.is_empty() {
+            return inner;
+        }
+        let begin = lines.position(run.start);
+        let finish = lines.position(run.end);
+        let line_text = line_with_run_hidden(input, run);
+        for detection in &mut inner {
+            detection.start = run.start;
+            detection.end = run.end;
+            detection.line = begin.line;
+            detection.column = begin.column;
+            detection.end_line = finish.line;
+            detection.end_column = finish.column;
+            detection.line_text = line_text.clone();
+            detection.encodings.insert(0, run.encoding);
+        }
+        inner
     }
 }
 
@@ -169,8 +185,9 @@ fn line_with_run_hidden(input: &[u8], run: &DecodedRun) -> String {
     context_line(&line, label_start, label_start + label.len())
 }
 
-/// Every run of `input` that decodes to text, within the cost bounds.
-fn encoded_runs(input: &[u8]) -> Vec<DecodedRun> {
+/// Every run of `input` that decodes to text, within the cost bounds, and
+/// whether the bound on decoded bytes cut the search short.
+pub(super) fn encoded_runs(input: &[u8]) -> (Vec<DecodedRun>, bool) {
     let mut runs = Vec::new();
     let mut budget = MAX_DECODED_PER_BLOB;
     let is_base64 = |b: u8| CLASSES[b as usize] & BASE64 != 0;
@@ -244,7 +261,7 @@ fn encoded_runs(input: &[u8]) -> Vec<DecodedRun> {
         percent_runs(input, &mut runs);
         runs.sort_by_key(|r| r.start);
     }
-    runs
+    (runs, budget == 0)
 }
 
 /// Runs of URL characters holding at least one `%XX` escape of a byte that
@@ -337,7 +354,7 @@ mod tests {
         let b64 = base64::engine::general_purpose::STANDARD.encode(secret);
         let hex: String = secret.bytes().map(|b| format!("{b:02x}")).collect();
         let input = format!("a: {b64}\nb: {hex}\n");
-        let runs = encoded_runs(input.as_bytes());
+        let (runs, _) = encoded_runs(input.as_bytes());
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].encoding, Encoding::Base64);
         assert_eq!(runs[0].bytes, secret.as_bytes());
@@ -353,7 +370,7 @@ mod tests {
         ]);
         let sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
         let input = format!("{binary} {sha256} c2hvcnQ= getElementsByClassNameAndTag");
-        assert!(encoded_runs(input.as_bytes()).is_empty());
+        assert!(encoded_runs(input.as_bytes()).0.is_empty());
     }
 
     #[test]
@@ -386,7 +403,7 @@ mod tests {
                     input.push(' ');
                 }
             }
-            let runs = encoded_runs(input.as_bytes());
+            let (runs, _) = encoded_runs(input.as_bytes());
             for (start, text) in expected {
                 proptest::prop_assert!(
                     runs.iter().any(|r| r.start == start && r.bytes == text.as_bytes()),

@@ -18,6 +18,7 @@ pub mod key_structure;
 mod keyword_dfa;
 pub mod location;
 pub mod prefilter;
+pub mod revision;
 
 use crate::rules::allowlist::{Content, Verdict, contains_stopword};
 use crate::rules::compiled::{RuleMatchers, RuleVetoes};
@@ -112,6 +113,22 @@ struct RuleRun<'a> {
 
 /// Marks a deferred window as searched.
 const SEARCHED: usize = usize::MAX;
+
+/// Which of a rule's windows a prefiltered scan searches.
+enum Windows<'a> {
+    /// All of them: a plain scan.
+    All,
+    /// Those in reach of a focus, the reach growing by what they find
+    /// (`focus`).
+    InReach(&'a mut Vec<(usize, usize)>),
+    /// Those near the `changed` lines of a new version of an input; the
+    /// others, `(rule, start, end)`, go to `far`, for their detections to
+    /// be carried over from the old version (`revision`).
+    NearChanges {
+        changed: &'a focus::Ranges,
+        far: &'a mut Vec<(usize, usize, usize)>,
+    },
+}
 
 /// An allowlist vetoed the candidate.
 struct Vetoed;
@@ -212,16 +229,25 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
         let mut reach = focus.map(<[_]>::to_vec);
-        let mut detections = self.scan_at(self.mode, input, place, reach.as_mut(), scratch);
-        if self.decode_depth > 0 {
-            self.scan_encoded(
-                input,
-                place,
-                self.decode_depth,
-                reach.as_deref(),
-                &mut detections,
-            );
-        }
+        let windows = match reach.as_mut() {
+            Some(reach) => Windows::InReach(reach),
+            None => Windows::All,
+        };
+        let direct = self.scan_at(self.mode, input, place, windows, scratch);
+        let decoded = if self.decode_depth > 0 {
+            self.decoded_detections(input, place, self.decode_depth, reach.as_deref())
+        } else {
+            Vec::new()
+        };
+        self.combine(direct, decoded)
+    }
+
+    /// The reported detections from a scan's direct and decoded ones:
+    /// generic matches yield to decoded and provider ones, a secret two
+    /// provider rules agree on is reported once, and multi-part credentials
+    /// are paired.
+    fn combine(&self, mut detections: Vec<Detection>, decoded: Vec<Detection>) -> Vec<Detection> {
+        self.add_decoded(&mut detections, decoded);
         self.drop_generic_overlaps(&mut detections);
         self.drop_same_secret_twice(&mut detections);
         companion::pair(&self.rules, &self.companions, &mut detections);
@@ -293,24 +319,23 @@ impl Engine {
         path: Option<&str>,
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
-        self.scan_at(mode, input, Place::from(path), None, scratch)
+        self.scan_at(mode, input, Place::from(path), Windows::All, scratch)
     }
 
-    /// The rules' direct matches. With `reach` (a focus), only windows in
-    /// reach are searched and the reach grows to what they find. The
-    /// reference mode ignores it: it is the plain semantics the prefiltered
-    /// mode is checked against.
+    /// The rules' direct matches, in the windows `windows` says. The
+    /// reference mode searches everything: it is the plain semantics the
+    /// prefiltered mode is checked against.
     fn scan_at(
         &self,
         mode: MatchMode,
         input: &[u8],
         place: Place,
-        reach: Option<&mut Vec<(usize, usize)>>,
+        windows: Windows,
         scratch: &mut Scratch,
     ) -> Vec<Detection> {
         scratch.candidates.clear();
         match mode {
-            MatchMode::Prefiltered => self.scan_prefiltered(input, place, reach, scratch),
+            MatchMode::Prefiltered => self.scan_prefiltered(input, place, windows, scratch),
             MatchMode::Reference => self.scan_reference(input, place, scratch),
         }
         self.resolve(input, scratch)
@@ -375,7 +400,7 @@ impl Engine {
         &self,
         input: &[u8],
         place: Place,
-        reach: Option<&mut Vec<(usize, usize)>>,
+        mut windows: Windows,
         scratch: &mut Scratch,
     ) {
         scratch.hits.clear();
@@ -419,21 +444,29 @@ impl Engine {
                 continue;
             }
             merge_windows(input, rule, rule_hits, &mut scratch.windows);
-            if reach.is_some() {
-                let windows = scratch.windows.iter();
+            if let Windows::InReach(_) = windows {
+                let deferred = scratch.windows.iter();
                 scratch
                     .deferred
-                    .extend(windows.map(|&(start, end)| (rule_index, start, end)));
+                    .extend(deferred.map(|&(start, end)| (rule_index, start, end)));
                 continue;
             }
-            let Some(run) = self.run_of(rule_index, place) else {
-                continue;
-            };
+            // The regex compiles at the first window searched.
+            let mut run = None;
             for &window in &scratch.windows {
-                self.match_window(&run, input, window, &mut scratch.candidates);
+                if let Windows::NearChanges { changed, far } = &mut windows
+                    && !revision::near_changes(input, changed, window, rule)
+                {
+                    far.push((rule_index, window.0, window.1));
+                    continue;
+                }
+                let Some(run) = run.get_or_insert_with(|| self.run_of(rule_index, place)) else {
+                    break;
+                };
+                self.match_window(run, input, window, &mut scratch.candidates);
             }
         }
-        if let Some(reach) = reach {
+        if let Windows::InReach(reach) = windows {
             self.search_in_reach(input, place, reach, scratch);
         }
     }

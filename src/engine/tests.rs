@@ -53,12 +53,12 @@ confidence = "low"
 remediation = { summary = "Move it." }
 "#;
 
-fn engine(mode: MatchMode) -> Engine {
+pub(super) fn engine(mode: MatchMode) -> Engine {
     let rules = parse_rule_file("test.toml", RULES).unwrap();
     Engine::new(RuleSet::new(rules, GlobalAllow::default()), mode)
 }
 
-fn rule_named<'a>(engine: &'a Engine, id: &str) -> &'a Rule {
+pub(super) fn rule_named<'a>(engine: &'a Engine, id: &str) -> &'a Rule {
     engine.rules().rules.iter().find(|r| r.id == id).unwrap()
 }
 
@@ -203,7 +203,7 @@ fn secrets_in_huge_single_line_files_are_found() {
 }
 
 /// Lines built from fragments that make rules fire, nearly fire, or not.
-fn line_strategy() -> impl Strategy<Value = String> {
+pub(super) fn line_strategy() -> impl Strategy<Value = String> {
     let fragments = prop::sample::select(vec![
         "acme_a1b2c3d4e5f6",
         "acme_zzzzzzzzzzzz",

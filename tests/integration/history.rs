@@ -448,3 +448,80 @@ fn a_missing_commit_cuts_the_walk_but_the_rest_is_scanned() {
         "{output:?}"
     );
 }
+
+/// A file edited by many commits and packed with deep delta chains: the
+/// scan of each version from its delta base must report exactly what
+/// scanning every version whole reports, for every location.
+#[test]
+fn delta_scans_report_what_whole_blob_scans_report() {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    let mut lines: Vec<String> = (0..150)
+        .map(|n| format!("    let value_{n} = compute({n}, \"label {n}\");"))
+        .collect();
+    let mut seed = 7u64;
+    let mut next = |below: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        ((seed >> 33) as usize) % below
+    };
+    for day in 1..=28 {
+        for _ in 0..3 {
+            let at = next(lines.len());
+            match next(6) {
+                0 => lines.insert(
+                    at,
+                    format!(
+                        "token = \"{}\"",
+                        github_token("ghp_", day as u64 * 10 + at as u64)
+                    ),
+                ),
+                1 => lines.insert(
+                    at,
+                    format!("db_password = \"Zq8{}xR2vLm9Tk\"", day * 7 + at as u32),
+                ),
+                2 => lines.insert(at, format!("api_key: \"kq{}Vb7Xw2Ln{}Pz\"", day * 31, at)),
+                3 if lines.len() > 10 => {
+                    lines.remove(at);
+                }
+                _ => lines[at] = format!("    let changed_{day} = compute({at}, \"edit\");"),
+            }
+        }
+        write(dir.path(), "src/app.py", lines.join("\n") + "\n");
+        write(
+            dir.path(),
+            &format!("notes/day{}.txt", day % 4),
+            lines[..40].join("\n"),
+        );
+        git(dir.path(), &["add", "."]);
+        commit_on_day(dir.path(), day, &format!("day {day}"));
+    }
+    git(
+        dir.path(),
+        &["repack", "-adfq", "--depth=50", "--window=50"],
+    );
+    let pack_dir = dir.path().join(".git/objects/pack");
+    let index = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = git_output(dir.path(), &["verify-pack", "-v", index.to_str().unwrap()]);
+    // Entries stored as deltas list their chain depth and base.
+    let delta_blobs = listing
+        .lines()
+        .filter(|l| l.contains(" blob ") && l.split_whitespace().count() == 7)
+        .count();
+    assert!(
+        delta_blobs > 20,
+        "only {delta_blobs} blobs stored as deltas"
+    );
+    let whole = history_json(
+        dir.path(),
+        &["--whole-blobs", "--all-locations", "--no-dedup"],
+    );
+    let delta = history_json(dir.path(), &["--all-locations", "--no-dedup"]);
+    assert_eq!(delta["errors"].as_array().unwrap().len(), 0, "{delta}");
+    let found = whole["findings"].as_array().unwrap().len();
+    assert!(found > 20, "only {found} findings: {whole}");
+    assert_eq!(delta["findings"], whole["findings"]);
+}

@@ -13,8 +13,9 @@
 //!    afterwards, only for blobs that produced findings.
 
 use super::GitError;
-use super::packs::visit_packed_blobs;
+use super::packs::{BlobVersion, visit_packed_blobs};
 use crate::engine::finding::{CommitInfo, Finding, HistoryDetails, Location, Origin, SourceKind};
+use crate::engine::revision::{Carried, Copied};
 use crate::engine::{Engine, Scratch};
 use crate::rules::RuleSet;
 use crate::scan::{ScanOutcome, SkipReason, looks_binary};
@@ -45,9 +46,9 @@ pub struct HistoryOptions {
     pub no_dedup: bool,
     /// List every location of a secret, not just how many there are.
     pub all_locations: bool,
-    /// Threads for decoding packs (default: one per core); the rest of
-    /// the work runs on the current rayon pool.
-    pub threads: Option<usize>,
+    /// Scan every version of a blob whole, not only what it changed from
+    /// the version git stored it against. Slower; the findings are the same.
+    pub whole_blobs: bool,
 }
 
 /// Live counters for a progress display.
@@ -535,7 +536,9 @@ fn scan_blobs(
     let files_scanned = AtomicU64::new(0);
     let bytes_scanned = AtomicU64::new(0);
     let collected = Mutex::new((ScanOutcome::default(), Vec::new()));
-    let scan_one = |blob: ObjectId, data: &[u8]| {
+    // Scans one blob version, from the scan of its delta base when there is
+    // one; returns what later versions need (`None`: scan them whole).
+    let scan_one = |blob: ObjectId, data: &[u8], base: Option<(&Carried, &[Copied])>| {
         progress.blobs_scanned.fetch_add(1, Ordering::Relaxed);
         progress
             .bytes_scanned
@@ -554,34 +557,42 @@ fn scan_blobs(
                 .0
                 .stats
                 .skip(reason);
-            return;
+            return None;
         }
         files_scanned.fetch_add(1, Ordering::Relaxed);
         bytes_scanned.fetch_add(data.len() as u64, Ordering::Relaxed);
-        let detections = SCRATCH.with_borrow_mut(|scratch| engine.scan_unplaced(data, scratch));
-        if detections.is_empty() {
-            return;
-        }
-        let origin = Origin {
-            source: SourceKind::History,
-            path: None,
-            commit: None,
-        };
-        let findings = detections.into_iter().map(|d| {
-            (
-                blob,
-                Finding::new(&engine.rules().rules[d.rule], d, &origin),
-            )
+        let (detections, carried) = SCRATCH.with_borrow_mut(|scratch| match base {
+            Some((old, copied)) if !options.whole_blobs => {
+                engine.scan_revision(data, old, copied, scratch)
+            }
+            _ => engine.scan_carrying(data, scratch),
         });
-        collected
-            .lock()
-            .expect("no panic while held")
-            .1
-            .extend(findings);
+        if !detections.is_empty() {
+            let origin = Origin {
+                source: SourceKind::History,
+                path: None,
+                commit: None,
+            };
+            let findings = detections.into_iter().map(|d| {
+                (
+                    blob,
+                    Finding::new(&engine.rules().rules[d.rule], d, &origin),
+                )
+            });
+            collected
+                .lock()
+                .expect("no panic while held")
+                .1
+                .extend(findings);
+        }
+        Some(carried)
     };
 
-    let (seen, problems) = visit_packed_blobs(repo, blobs, options.threads, |position, data| {
-        scan_one(blobs[position], data)
+    let (seen, problems) = visit_packed_blobs(repo, blobs, |version: BlobVersion<Carried>| {
+        // A blob that is only a base is not scanned; its deltas are
+        // scanned whole.
+        let position = version.wanted?;
+        scan_one(blobs[position], version.data, version.base)
     });
     let leftover: Vec<ObjectId> = blobs
         .iter()
@@ -595,7 +606,7 @@ fn scan_blobs(
             || thread_repo(shared),
             |repo, &blob| match repo.find_object(blob) {
                 Ok(object) => {
-                    scan_one(blob, &object.data);
+                    scan_one(blob, &object.data, None);
                     None
                 }
                 Err(e) => Some((format!("blob {blob}"), e.to_string())),

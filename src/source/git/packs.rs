@@ -1,16 +1,40 @@
 //! Reading many blobs fast: every pack of the repository is decoded once,
-//! in pack order, resolving each delta from its already-inflated base (the
-//! way `git index-pack` does), on all cores. Looking blobs up one by one
-//! would re-inflate shared delta bases again and again.
+//! each delta resolved from its already-inflated base (the way
+//! `git index-pack` does), on all cores. Only chains of blobs are decoded;
+//! commits and trees are left alone.
+//!
+//! A blob stored as a delta comes with what its delta copied from the base
+//! and what the visit of the base returned, so its scan can start from the
+//! base's instead of from nothing (`engine::revision`).
 //!
 //! Blobs that no pack of the repository itself holds (loose objects,
-//! alternates, or missing ones) are left to the caller to fetch by id.
+//! alternates, missing ones), or that cannot be decoded here, are left to
+//! the caller to look up by id, which names what is wrong.
 
+mod delta;
+
+use crate::engine::revision::Copied;
 use gix::ObjectId;
 use gix::odb::pack;
-use std::convert::Infallible;
+use pack::data::entry::Header;
+use rayon::prelude::*;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// One version of a blob, handed to the visitor.
+pub struct BlobVersion<'a, S> {
+    /// Its index in the wanted ids, or `None` if it is not wanted (or was
+    /// already visited from another pack) and is decoded only as a base.
+    pub wanted: Option<usize>,
+    pub data: &'a [u8],
+    /// For a blob stored as a delta: what the visit of its base returned,
+    /// and the stretches the delta copied from the base.
+    pub base: Option<(&'a S, &'a [Copied])>,
+}
+
+/// Problems met, as (object named, what went wrong).
+type Problems = Vec<(String, String)>;
 
 /// The pack index files of the repository's own object directory.
 fn pack_indices(repo: &gix::Repository) -> Vec<PathBuf> {
@@ -27,62 +51,274 @@ fn pack_indices(repo: &gix::Repository) -> Vec<PathBuf> {
     indices
 }
 
-/// Calls `visit(index, data)` for each wanted blob found in the packs, from
-/// `threads` threads (default: one per core), at most once per blob.
-/// `wanted` must be sorted. Returns which wanted blobs were visited, and the
-/// packs that could not be read.
-pub fn visit_packed_blobs<V>(
+/// Calls `visit` for each blob in the packs that is wanted or is the delta
+/// base of one, on the current rayon pool, each wanted blob at most once.
+/// A visit's result is handed to the visits of the blobs stored as deltas
+/// of it. `wanted` must be sorted. Returns which wanted blobs were visited,
+/// and the packs that could not be read.
+pub fn visit_packed_blobs<S, V>(
     repo: &gix::Repository,
     wanted: &[ObjectId],
-    threads: Option<usize>,
     visit: V,
-) -> (Vec<bool>, Vec<(String, String)>)
+) -> (Vec<bool>, Problems)
 where
-    V: Fn(usize, &[u8]) + Sync,
+    S: Send + Sync,
+    V: Fn(BlobVersion<S>) -> Option<S> + Sync,
 {
     let seen: Vec<AtomicBool> = wanted.iter().map(|_| AtomicBool::new(false)).collect();
     let mut problems = Vec::new();
-    let interrupt = AtomicBool::new(false);
     for index_path in pack_indices(repo) {
-        let bundle = match pack::Bundle::at(&index_path, repo.object_hash()) {
-            Ok(bundle) => bundle,
-            Err(e) => {
-                problems.push((index_path.display().to_string(), e.to_string()));
-                continue;
+        match pack::Bundle::at(&index_path, repo.object_hash()) {
+            Ok(bundle) => {
+                let walk = PackWalk {
+                    bundle: &bundle,
+                    wanted,
+                    seen: &seen,
+                    visit: &visit,
+                    state: PhantomData,
+                };
+                if let Err(message) = walk.run() {
+                    problems.push((index_path.display().to_string(), message));
+                }
             }
-        };
-        let processor = |kind: gix::object::Kind,
-                         data: &[u8],
-                         entry: &pack::index::Entry,
-                         _: &dyn gix::progress::Progress|
-         -> Result<(), Infallible> {
-            if kind == gix::object::Kind::Blob
-                && let Ok(position) = wanted.binary_search(&entry.oid)
-                && !seen[position].swap(true, Ordering::Relaxed)
-            {
-                visit(position, data);
-            }
-            Ok(())
-        };
-        let outcome = bundle.index.traverse_with_index(
-            &bundle.pack,
-            processor,
-            &mut gix::progress::Discard,
-            &interrupt,
-            pack::index::traverse::with_index::Options {
-                // Objects are checked against their ids where they are used;
-                // a damaged object must not stop the rest of the pack.
-                check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerificationAndNoAbortOnDecodeError,
-                thread_limit: threads,
-                alloc_limit_bytes: None,
-            },
-        );
-        if let Err(e) = outcome {
-            problems.push((index_path.display().to_string(), e.to_string()));
+            Err(e) => problems.push((index_path.display().to_string(), e.to_string())),
         }
     }
     (
         seen.into_iter().map(AtomicBool::into_inner).collect(),
         problems,
     )
+}
+
+/// One pack's objects as a forest: each delta under its base.
+struct Forest {
+    /// Entries in pack order.
+    entries: Vec<Node>,
+    /// Children of entry `i`: `children[child_start[i]..child_start[i + 1]]`.
+    child_start: Vec<u32>,
+    children: Vec<u32>,
+    /// Blobs at the root of a chain that holds something wanted.
+    roots: Vec<u32>,
+}
+
+struct Node {
+    id: ObjectId,
+    entry: pack::data::Entry,
+    /// Position among the wanted ids.
+    wanted: Option<usize>,
+    /// Wanted itself, or a base of something wanted.
+    needed: bool,
+}
+
+struct PackWalk<'a, S, V> {
+    bundle: &'a pack::Bundle,
+    wanted: &'a [ObjectId],
+    seen: &'a [AtomicBool],
+    visit: &'a V,
+    /// What a visit returns.
+    state: PhantomData<fn() -> S>,
+}
+
+impl<S, V> PackWalk<'_, S, V>
+where
+    S: Send + Sync,
+    V: Fn(BlobVersion<S>) -> Option<S> + Sync,
+{
+    fn run(&self) -> Result<(), String> {
+        let forest = self.forest()?;
+        forest.roots.par_iter().for_each(|&root| {
+            let node = &forest.entries[root as usize];
+            let Ok(data) = self.inflate(&node.entry) else {
+                return; // looked up by id later, which names the problem
+            };
+            let state = self.visit_node(node, &data, None);
+            self.descend(&forest, root, &data, state.as_ref());
+        });
+        Ok(())
+    }
+
+    /// Visits the needed deltas of `parent` (whose content is `data`), and
+    /// theirs, in parallel.
+    fn descend(&self, forest: &Forest, parent: u32, data: &[u8], state: Option<&S>) {
+        let (from, to) = (
+            forest.child_start[parent as usize] as usize,
+            forest.child_start[parent as usize + 1] as usize,
+        );
+        forest.children[from..to].par_iter().for_each(|&child| {
+            let node = &forest.entries[child as usize];
+            if !node.needed {
+                return;
+            }
+            let Ok(instructions) = self.inflate(&node.entry) else {
+                return;
+            };
+            let mut copied = Vec::new();
+            let Ok(content) = delta::apply(data, &instructions, &mut copied) else {
+                return;
+            };
+            drop(instructions);
+            let child_state = self.visit_node(node, &content, state.map(|s| (s, &copied[..])));
+            self.descend(forest, child, &content, child_state.as_ref());
+        });
+    }
+
+    fn visit_node(&self, node: &Node, data: &[u8], base: Option<(&S, &[Copied])>) -> Option<S> {
+        let wanted = node
+            .wanted
+            .filter(|&position| !self.seen[position].swap(true, Ordering::Relaxed));
+        (self.visit)(BlobVersion { wanted, data, base })
+    }
+
+    fn inflate(&self, entry: &pack::data::Entry) -> Result<Vec<u8>, ()> {
+        thread_local! {
+            static INFLATE: std::cell::RefCell<gix::zlib::Inflate> =
+                std::cell::RefCell::new(gix::zlib::Inflate::default());
+        }
+        let size = usize::try_from(entry.decompressed_size).map_err(|_| ())?;
+        let mut out = vec![0; size];
+        INFLATE.with_borrow_mut(|inflate| {
+            self.bundle
+                .pack
+                .decompress_entry(entry, inflate, &mut out)
+                .map_err(|_| ())
+        })?;
+        Ok(out)
+    }
+
+    /// Reads every entry's header and links each delta to its base.
+    fn forest(&self) -> Result<Forest, String> {
+        let index = &self.bundle.index;
+        let pack = &self.bundle.pack;
+        let mut located: Vec<(u64, ObjectId)> = index
+            .iter()
+            .map(|entry| (entry.pack_offset, entry.oid))
+            .collect();
+        located.sort_unstable_by_key(|&(offset, _)| offset);
+        let offsets: Vec<u64> = located.iter().map(|&(offset, _)| offset).collect();
+        let position_of = |offset: u64| offsets.binary_search(&offset).ok();
+
+        let mut entries = Vec::with_capacity(located.len());
+        // Per entry: its base's position (`None` for a whole object or a
+        // base outside this pack), and whether its chain is of blobs.
+        let mut base_of: Vec<Option<u32>> = Vec::with_capacity(located.len());
+        let mut kind: Vec<Kind> = Vec::with_capacity(located.len());
+        for &(offset, id) in &located {
+            let entry = pack
+                .entry(offset)
+                .map_err(|e| format!("object {id}: {e}"))?;
+            let (base, own_kind) = match &entry.header {
+                Header::Blob => (None, Kind::Blob),
+                Header::Commit | Header::Tree | Header::Tag => (None, Kind::Other),
+                Header::OfsDelta { base_distance } => (
+                    entry
+                        .checked_base_pack_offset(*base_distance)
+                        .and_then(position_of),
+                    Kind::Unknown,
+                ),
+                Header::RefDelta { base_id } => (
+                    index
+                        .lookup(base_id)
+                        .map(|i| index.pack_offset_at_index(i))
+                        .and_then(position_of),
+                    Kind::Unknown,
+                ),
+            };
+            // A delta whose base is not in this pack cannot be decoded here.
+            let own_kind = if own_kind == Kind::Unknown && base.is_none() {
+                Kind::Other
+            } else {
+                own_kind
+            };
+            base_of.push(base.map(|b| b as u32));
+            kind.push(own_kind);
+            entries.push(Node {
+                id,
+                entry,
+                wanted: None,
+                needed: false,
+            });
+        }
+        resolve_kinds(&base_of, &mut kind);
+
+        for (node, &kind) in entries.iter_mut().zip(&kind) {
+            if kind == Kind::Blob {
+                node.wanted = self.wanted.binary_search(&node.id).ok();
+            }
+        }
+        // Mark what is wanted and every base on its chain.
+        for start in 0..entries.len() {
+            if entries[start].wanted.is_none() {
+                continue;
+            }
+            let mut at = Some(start as u32);
+            while let Some(i) = at {
+                if entries[i as usize].needed {
+                    break;
+                }
+                entries[i as usize].needed = true;
+                at = base_of[i as usize];
+            }
+        }
+
+        let mut child_start = vec![0u32; entries.len() + 1];
+        for base in base_of.iter().flatten() {
+            child_start[*base as usize + 1] += 1;
+        }
+        for i in 0..entries.len() {
+            child_start[i + 1] += child_start[i];
+        }
+        let mut filled = child_start.clone();
+        let mut children = vec![0u32; child_start[entries.len()] as usize];
+        for (child, base) in base_of.iter().enumerate() {
+            if let Some(base) = base {
+                children[filled[*base as usize] as usize] = child as u32;
+                filled[*base as usize] += 1;
+            }
+        }
+        let roots = (0..entries.len() as u32)
+            .filter(|&i| {
+                base_of[i as usize].is_none()
+                    && kind[i as usize] == Kind::Blob
+                    && entries[i as usize].needed
+            })
+            .collect();
+        Ok(Forest {
+            entries,
+            child_start,
+            children,
+            roots,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blob,
+    Other,
+    /// A delta whose chain is not followed yet.
+    Unknown,
+}
+
+/// Gives every delta the kind of the whole object at the root of its
+/// chain. A chain that loops (a damaged pack) is not a blob chain.
+fn resolve_kinds(base_of: &[Option<u32>], kind: &mut [Kind]) {
+    let mut chain = Vec::new();
+    for start in 0..kind.len() {
+        let mut at = start;
+        while kind[at] == Kind::Unknown && chain.len() <= kind.len() {
+            chain.push(at);
+            match base_of[at] {
+                Some(base) => at = base as usize,
+                None => break,
+            }
+        }
+        let root_kind = match kind[at] {
+            Kind::Unknown => Kind::Other,
+            known => known,
+        };
+        for &i in &chain {
+            kind[i] = root_kind;
+        }
+        chain.clear();
+    }
 }
