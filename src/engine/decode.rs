@@ -44,7 +44,7 @@ const MIN_HEX_RUN: usize = 32;
 const MAX_RUN: usize = 256 * 1024;
 /// Total decoded bytes per blob and depth, so a file made of base64 costs
 /// at most a constant factor more than any other file.
-const MAX_DECODED_PER_BLOB: usize = 8 * 1024 * 1024;
+pub(super) const MAX_DECODED_PER_BLOB: usize = 8 * 1024 * 1024;
 
 const BASE64: u8 = 1;
 const HEX: u8 = 2;
@@ -78,6 +78,20 @@ pub(super) struct DecodedRun {
     pub(super) end: usize,
     pub(super) encoding: Encoding,
     bytes: Vec<u8>,
+}
+
+impl DecodedRun {
+    /// How many bytes the run decodes to.
+    pub(super) fn decoded_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The same run `by` bytes later (found in a slice of the input).
+    pub(super) fn shifted(mut self, by: usize) -> DecodedRun {
+        self.start += by;
+        self.end += by;
+        self
+    }
 }
 
 impl Engine {

@@ -146,6 +146,11 @@ impl KeywordDfa {
         }
     }
 
+    /// The length of the longest pattern.
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
     /// Calls `found(pattern, start, end)` for every occurrence of every
     /// pattern in `haystack`, overlapping ones included, in no fixed order.
     pub fn for_each_match(&self, haystack: &[u8], mut found: impl FnMut(u32, usize, usize)) {

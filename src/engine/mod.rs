@@ -400,11 +400,10 @@ impl Engine {
         &self,
         input: &[u8],
         place: Place,
-        mut windows: Windows,
+        windows: Windows,
         scratch: &mut Scratch,
     ) {
         scratch.hits.clear();
-        scratch.deferred.clear();
         scratch.runs_here.clear();
         scratch
             .runs_here
@@ -424,6 +423,14 @@ impl Engine {
             }
             *state == RunsHere::Yes
         });
+        self.search_hits(input, place, windows, scratch);
+    }
+
+    /// Searches the windows around the keyword hits in `scratch.hits`
+    /// (sorted on return) that `windows` says, and runs the rules that
+    /// need no keyword.
+    fn search_hits(&self, input: &[u8], place: Place, mut windows: Windows, scratch: &mut Scratch) {
+        scratch.deferred.clear();
         for &index in &self.unconditional {
             if let Some(run) = self.run_of(index, place) {
                 self.match_window(&run, input, (0, input.len()), &mut scratch.candidates);

@@ -94,6 +94,11 @@ impl Prefilter {
         prefilter
     }
 
+    /// The length of the longest keyword: a hit spans at most this many bytes.
+    pub fn max_keyword_len(&self) -> usize {
+        self.automaton.as_ref().map_or(0, KeywordDfa::max_len)
+    }
+
     /// Appends every keyword hit in `haystack` of a rule that `wanted`
     /// accepts to `hits`, unordered.
     pub fn find_hits(

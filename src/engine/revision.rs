@@ -2,11 +2,14 @@
 //! found, and what the new one copied from it (a blob stored in a pack as
 //! a delta of another: most of it copied, a little inserted).
 //!
-//! Keywords and encoded runs are still found in the whole new version
-//! (that is cheap), but a rule's regex runs only in its windows near the
-//! changed lines. A window far from every change lies inside one copied
-//! stretch, and its bytes, the bytes around it and the hits that shaped it
-//! are the old version's, so its detections are the old window's, moved.
+//! Nothing is searched where nothing changed. Keyword hits and encoded
+//! runs inside copied stretches are the old version's, moved; only the
+//! changed lines (and a keyword's length around them) are searched for
+//! new ones. A rule's regex runs only in its windows near the changed
+//! lines. A window far from every change lies inside one copied stretch,
+//! and its bytes, the bytes around it and the hits that shaped it are the
+//! old version's, so its detections are the old window's, moved; so are
+//! the detections in encoded runs on unchanged lines.
 //!
 //! "Far" is what makes that true: a window whose rule's hit windows, grown
 //! by as many lines as one of them reaches (`lines_before`, `lines_after`),
@@ -14,14 +17,18 @@
 //! otherwise have merged into the old window and changed where its regex
 //! search started. Changed lines are those with inserted bytes and those
 //! where one copied stretch meets another, or the input's start or end.
-//! Rules that search the whole input (`scope = "blob"`) always run.
+//! Rules that search the whole input (`scope = "blob"`) always run. Runs
+//! and hits never span lines, except hits of keywords that hold a newline,
+//! which the keyword-length margin covers. When the bound on decoded
+//! bytes comes into play, runs are found in the whole version again.
 //!
 //! The result is exactly a full scan's. Property tests check it on random
 //! edits of the labelled corpus, and history tests on real packs.
 
-use super::decode::encoded_runs;
+use super::decode::{DecodedRun, Encoding, MAX_DECODED_PER_BLOB, encoded_runs};
 use super::finding::Detection;
 use super::location::LineIndex;
+use super::prefilter::KeywordHit;
 use super::{Engine, MatchMode, Place, Scratch, Windows, focus};
 use crate::rules::Rule;
 
@@ -34,19 +41,66 @@ pub struct Copied {
     pub len: usize,
 }
 
-/// What a scan leaves for scanning later versions of its input: the
-/// detections before they were combined into the reported ones.
+/// What a scan leaves for scanning later versions of its input: where its
+/// keywords and encoded runs are, and its detections before they were
+/// combined into the reported ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Carried {
     /// The rules' own matches, in input order.
     direct: Vec<Detection>,
     /// Matches in decoded runs, in run order.
     decoded: Vec<Detection>,
+    /// Keyword hits, by start.
+    hits: Vec<KeywordHit>,
+    /// The encoded runs that decode to text, in run order.
+    runs: Vec<RunSpan>,
     /// The bound on decoded bytes cut the run search short, so which runs
     /// were decoded depends on the whole input.
     decoding_cut: bool,
     /// The input's length.
     len: usize,
+}
+
+/// Where an encoded run is, and how much it decodes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RunSpan {
+    start: usize,
+    end: usize,
+    encoding: Encoding,
+    decoded_len: usize,
+}
+
+impl RunSpan {
+    fn of(run: &DecodedRun) -> RunSpan {
+        RunSpan {
+            start: run.start,
+            end: run.end,
+            encoding: run.encoding,
+            decoded_len: run.decoded_len(),
+        }
+    }
+
+    /// Runs are ordered by start; at one start, a percent-encoded run
+    /// comes after the other kind (`encoded_runs` finds it later).
+    fn order(&self) -> (usize, bool) {
+        (self.start, self.encoding == Encoding::Percent)
+    }
+}
+
+/// A run of the new version: found on a changed line, or moved from the
+/// old version by `Copied`.
+enum NewRun {
+    Found(DecodedRun),
+    Moved(RunSpan, Copied),
+}
+
+impl NewRun {
+    fn span(&self) -> RunSpan {
+        match self {
+            NewRun::Found(run) => RunSpan::of(run),
+            NewRun::Moved(span, _) => *span,
+        }
+    }
 }
 
 impl Engine {
@@ -55,20 +109,33 @@ impl Engine {
     pub fn scan_carrying(&self, input: &[u8], scratch: &mut Scratch) -> (Vec<Detection>, Carried) {
         let place = Place::Later;
         let direct = self.scan_at(self.mode, input, place, Windows::All, scratch);
-        let (decoded, decoding_cut) = if self.decode_depth > 0 {
+        let mut hits = Vec::new();
+        if self.mode == MatchMode::Prefiltered {
+            hits.extend_from_slice(&scratch.hits);
+            hits.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
+        }
+        let mut carried = Carried {
+            hits,
+            len: input.len(),
+            ..Carried::default()
+        };
+        let mut decoded = Vec::new();
+        if self.decode_depth > 0 {
             let (runs, cut) = encoded_runs(input);
             let mut lines = LineIndex::new(input);
-            let found = runs
-                .iter()
-                .flat_map(|run| {
-                    self.run_detections(input, place, self.decode_depth, run, &mut lines)
-                })
-                .collect();
-            (found, cut)
-        } else {
-            (Vec::new(), false)
-        };
-        self.finish_carrying(input, direct, decoded, decoding_cut)
+            for run in &runs {
+                decoded.extend(self.run_detections(
+                    input,
+                    place,
+                    self.decode_depth,
+                    run,
+                    &mut lines,
+                ));
+            }
+            carried.runs = runs.iter().map(RunSpan::of).collect();
+            carried.decoding_cut = cut;
+        }
+        self.finish_carrying(direct, decoded, carried)
     }
 
     /// What `scan_carrying` gives for `input`, from the scan of an old
@@ -87,23 +154,28 @@ impl Engine {
         }
         let place = Place::Later;
         let changed = changed_lines(input, copied, old.len);
+
+        scratch.hits.clear();
+        move_hits(&old.hits, copied, &mut scratch.hits);
+        self.find_new_hits(input, &changed, copied, &mut scratch.hits);
+        let mut hits = scratch.hits.clone();
+        hits.sort_unstable_by_key(|h| (h.start, h.end, h.rule));
+
+        scratch.candidates.clear();
         let mut far = Vec::new();
         let windows = Windows::NearChanges {
             changed: &changed,
             far: &mut far,
         };
-        let mut direct = self.scan_at(self.mode, input, place, windows, scratch);
+        self.search_hits(input, place, windows, scratch);
+        let mut direct = self.resolve(input, scratch);
         let mut carried_over = Vec::new();
         for &(rule, start, end) in &far {
-            let Some(copy) = copy_holding(copied, start, end) else {
-                // Cannot happen (far windows lie inside one copy); search
-                // it rather than lose it.
-                let Some(run) = self.run_of(rule, place) else {
-                    continue;
-                };
-                scratch.candidates.clear();
-                self.match_window(&run, input, (start, end), &mut scratch.candidates);
-                direct.extend(self.resolve(input, scratch));
+            // A far window's lines are unchanged, so one copied stretch
+            // holds it: a seam would have marked its line changed.
+            let copy = copy_holding(copied, start, end);
+            debug_assert!(copy.is_some(), "far window {start}..{end} spans a seam");
+            let Some(copy) = copy else {
                 continue;
             };
             let (old_start, old_end) = (start - copy.to + copy.from, end - copy.to + copy.from);
@@ -127,63 +199,241 @@ impl Engine {
             direct.sort_by_key(|d| (d.start, d.end, d.rule));
         }
 
-        let (decoded, decoding_cut) = if self.decode_depth > 0 {
-            let (runs, cut) = encoded_runs(input);
-            let fresh_only = cut || old.decoding_cut;
-            let mut lines = LineIndex::new(input);
-            let mut found = Vec::new();
-            for run in &runs {
-                let kept = (!fresh_only && !focus::touches(&changed, run.start, run.end))
-                    .then(|| copy_holding(copied, run.start, run.end))
-                    .flatten();
-                let Some(copy) = kept else {
-                    let fresh =
-                        self.run_detections(input, place, self.decode_depth, run, &mut lines);
-                    found.extend(fresh);
-                    continue;
-                };
-                let (old_start, old_end) = (
-                    run.start - copy.to + copy.from,
-                    run.end - copy.to + copy.from,
-                );
-                let first = old.decoded.partition_point(|d| d.start < old_start);
-                let same_run = old.decoded[first..]
-                    .iter()
-                    .take_while(|d| d.start == old_start)
-                    .filter(|d| d.end == old_end && d.encodings.first() == Some(&run.encoding));
-                found.extend(same_run.map(|d| moved(d, copy, &mut lines)));
-            }
-            (found, cut)
-        } else {
-            (Vec::new(), false)
+        let carried = Carried {
+            hits,
+            len: input.len(),
+            ..Carried::default()
         };
-        self.finish_carrying(input, direct, decoded, decoding_cut)
+        if self.decode_depth == 0 {
+            return self.finish_carrying(direct, Vec::new(), carried);
+        }
+        match self.new_runs(input, old, copied, &changed) {
+            Some(runs) => self.revise_decoded(input, old, runs, direct, carried),
+            None => self.redo_decoded(input, old, copied, &changed, direct, carried),
+        }
+    }
+
+    /// Keyword hits that are not inside one copied stretch: those on or
+    /// across the changed lines, found within a keyword's length of them.
+    fn find_new_hits(
+        &self,
+        input: &[u8],
+        changed: &focus::Ranges,
+        copied: &[Copied],
+        hits: &mut Vec<KeywordHit>,
+    ) {
+        let margin = self.prefilter.max_keyword_len().saturating_sub(1);
+        let mut regions: Vec<(usize, usize)> = changed
+            .iter()
+            .map(|&(start, end)| {
+                (
+                    start.saturating_sub(margin),
+                    (end + margin).min(input.len()),
+                )
+            })
+            .collect();
+        focus::merge(&mut regions);
+        let mut found = Vec::new();
+        for (start, end) in regions {
+            found.clear();
+            self.prefilter
+                .find_hits(&input[start..end], &mut found, |_| true);
+            hits.extend(
+                found
+                    .iter()
+                    .map(|h| KeywordHit {
+                        rule: h.rule,
+                        start: h.start + start,
+                        end: h.end + start,
+                    })
+                    .filter(|h| copy_holding(copied, h.start, h.end).is_none()),
+            );
+        }
+    }
+
+    /// The new version's encoded runs, from the old version's and those
+    /// on changed lines; `None` when the bound on decoded bytes may cut
+    /// the search, which then depends on the whole input.
+    fn new_runs(
+        &self,
+        input: &[u8],
+        old: &Carried,
+        copied: &[Copied],
+        changed: &focus::Ranges,
+    ) -> Option<Vec<NewRun>> {
+        if old.decoding_cut {
+            return None;
+        }
+        let mut runs = Vec::new();
+        let mut total = 0;
+        for &(start, end) in changed {
+            let (found, cut) = encoded_runs(&input[start..end]);
+            if cut {
+                return None;
+            }
+            for run in found {
+                total += run.decoded_len();
+                runs.push(NewRun::Found(run.shifted(start)));
+            }
+        }
+        for &copy in copied {
+            let first = old.runs.partition_point(|r| r.start < copy.from);
+            for span in old.runs[first..]
+                .iter()
+                .take_while(|r| r.start < copy.from + copy.len)
+            {
+                if span.end > copy.from + copy.len {
+                    continue;
+                }
+                let (start, end) = (
+                    span.start - copy.from + copy.to,
+                    span.end - copy.from + copy.to,
+                );
+                if focus::touches(changed, start, end) {
+                    continue;
+                }
+                total += span.decoded_len;
+                runs.push(NewRun::Moved(
+                    RunSpan {
+                        start,
+                        end,
+                        ..*span
+                    },
+                    copy,
+                ));
+            }
+        }
+        if total >= MAX_DECODED_PER_BLOB {
+            return None;
+        }
+        runs.sort_by_key(|run| run.span().order());
+        Some(runs)
+    }
+
+    /// Decoded detections of the new version's runs: found again in runs
+    /// on changed lines, moved from the old version elsewhere.
+    fn revise_decoded(
+        &self,
+        input: &[u8],
+        old: &Carried,
+        runs: Vec<NewRun>,
+        direct: Vec<Detection>,
+        mut carried: Carried,
+    ) -> (Vec<Detection>, Carried) {
+        let mut lines = LineIndex::new(input);
+        let mut decoded = Vec::new();
+        for run in &runs {
+            match run {
+                NewRun::Found(run) => decoded.extend(self.run_detections(
+                    input,
+                    Place::Later,
+                    self.decode_depth,
+                    run,
+                    &mut lines,
+                )),
+                NewRun::Moved(span, copy) => {
+                    let old_span = (
+                        span.start - copy.to + copy.from,
+                        span.end - copy.to + copy.from,
+                    );
+                    decoded.extend(
+                        run_detections_of(&old.decoded, old_span, span.encoding)
+                            .map(|d| moved(d, *copy, &mut lines)),
+                    );
+                }
+            }
+        }
+        carried.runs = runs.iter().map(NewRun::span).collect();
+        self.finish_carrying(direct, decoded, carried)
+    }
+
+    /// Decoded detections when runs must be found in the whole new
+    /// version: each run on an unchanged line still keeps the old
+    /// version's detections.
+    fn redo_decoded(
+        &self,
+        input: &[u8],
+        old: &Carried,
+        copied: &[Copied],
+        changed: &focus::Ranges,
+        direct: Vec<Detection>,
+        mut carried: Carried,
+    ) -> (Vec<Detection>, Carried) {
+        let (runs, cut) = encoded_runs(input);
+        let fresh_only = cut || old.decoding_cut;
+        let mut lines = LineIndex::new(input);
+        let mut decoded = Vec::new();
+        for run in &runs {
+            let kept = (!fresh_only && !focus::touches(changed, run.start, run.end))
+                .then(|| copy_holding(copied, run.start, run.end))
+                .flatten();
+            match kept {
+                Some(copy) => {
+                    let old_span = (
+                        run.start - copy.to + copy.from,
+                        run.end - copy.to + copy.from,
+                    );
+                    decoded.extend(
+                        run_detections_of(&old.decoded, old_span, run.encoding)
+                            .map(|d| moved(d, copy, &mut lines)),
+                    );
+                }
+                None => decoded.extend(self.run_detections(
+                    input,
+                    Place::Later,
+                    self.decode_depth,
+                    run,
+                    &mut lines,
+                )),
+            }
+        }
+        carried.runs = runs.iter().map(RunSpan::of).collect();
+        carried.decoding_cut = cut;
+        self.finish_carrying(direct, decoded, carried)
     }
 
     fn finish_carrying(
         &self,
-        input: &[u8],
         direct: Vec<Detection>,
         decoded: Vec<Detection>,
-        decoding_cut: bool,
+        mut carried: Carried,
     ) -> (Vec<Detection>, Carried) {
         if direct.is_empty() && decoded.is_empty() {
-            return (
-                Vec::new(),
-                Carried {
-                    decoding_cut,
-                    len: input.len(),
-                    ..Carried::default()
-                },
-            );
+            return (Vec::new(), carried);
         }
-        let carried = Carried {
-            direct: direct.clone(),
-            decoded: decoded.clone(),
-            decoding_cut,
-            len: input.len(),
-        };
+        carried.direct.clone_from(&direct);
+        carried.decoded.clone_from(&decoded);
         (self.combine(direct, decoded), carried)
+    }
+}
+
+/// The old detections found in the decoded run at `span`.
+fn run_detections_of(
+    decoded: &[Detection],
+    (start, end): (usize, usize),
+    encoding: Encoding,
+) -> impl Iterator<Item = &Detection> {
+    let first = decoded.partition_point(|d| d.start < start);
+    decoded[first..]
+        .iter()
+        .take_while(move |d| d.start == start)
+        .filter(move |d| d.end == end && d.encodings.first() == Some(&encoding))
+}
+
+/// The old version's hits that lie inside a copied stretch, at their new
+/// places (a stretch copied twice gives its hits twice).
+fn move_hits(old: &[KeywordHit], copied: &[Copied], hits: &mut Vec<KeywordHit>) {
+    for copy in copied {
+        let first = old.partition_point(|h| h.start < copy.from);
+        let inside = old[first..]
+            .iter()
+            .take_while(|h| h.start < copy.from + copy.len)
+            .filter(|h| h.end <= copy.from + copy.len);
+        hits.extend(inside.map(|h| KeywordHit {
+            rule: h.rule,
+            start: h.start - copy.from + copy.to,
+            end: h.end - copy.from + copy.to,
+        }));
     }
 }
 

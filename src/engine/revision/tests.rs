@@ -309,3 +309,33 @@ fn a_window_shaped_by_a_hit_beyond_the_seam_is_searched() {
     let found = assert_revision_is_exact(&engine, old.as_bytes(), new.as_bytes(), &copied);
     assert_eq!(found, 1);
 }
+
+/// Past the bound on decoded bytes, which runs are decoded depends on the
+/// whole input: runs are found in the whole new version again, and the
+/// result is still a whole scan's.
+#[test]
+fn past_the_decoding_bound_runs_are_found_again() {
+    use base64::Engine as _;
+    let engine = engine(MatchMode::Prefiltered);
+    let secret = base64::engine::general_purpose::STANDARD.encode("key = acme_a1b2c3d4e5f6 ok");
+    let filler = base64::engine::general_purpose::STANDARD.encode("plain text ".repeat(70));
+    let line = format!("data: {filler}\n");
+    let mut old = format!("first: {secret}\n");
+    while old.len() < 12 * 1024 * 1024 {
+        old.push_str(&line);
+    }
+    old.push_str(&format!("last: {secret}\n"));
+    let mut scratch = Scratch::default();
+    let (found, carried) = engine.scan_carrying(old.as_bytes(), &mut scratch);
+    assert!(carried.decoding_cut);
+    assert_eq!(found.len(), 1, "only the first run is decoded");
+    // Drop the first line: the bound now falls later.
+    let cut = old.find('\n').unwrap() + 1;
+    let new = format!("{}first: {secret}\n", &old[cut..]);
+    let copied = [Copied {
+        to: 0,
+        from: cut,
+        len: old.len() - cut,
+    }];
+    assert_revision_is_exact(&engine, old.as_bytes(), new.as_bytes(), &copied);
+}

@@ -9,8 +9,10 @@
 //!    and every blob reachable from the walked commits is introduced by at
 //!    least one of them.
 //! 2. **Scan.** The set of introduced blobs is scanned, each blob exactly
-//!    once, however many commits and paths carry it. Provenance is looked up
-//!    afterwards, only for blobs that produced findings.
+//!    once, however many commits and paths carry it; a blob stored as a
+//!    delta only where it differs from its base (`packs`,
+//!    `engine::revision`). Provenance is looked up afterwards, only for
+//!    blobs that produced findings.
 
 use super::GitError;
 use super::packs::{BlobVersion, visit_packed_blobs};
@@ -185,6 +187,13 @@ pub fn scan_history(
         let walk = repo
             .rev_walk(tips)
             .with_hidden(hidden)
+            // Newest first: a commit's parents come soon after it, so the
+            // trees they share are still in the object and pack caches.
+            // The default (breadth first) order interleaves branches, and
+            // took 2.2x as long on git/git.
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+            ))
             .all()
             .map_err(|e| GitError::Object {
                 id: "commit graph".into(),
@@ -330,6 +339,17 @@ fn thread_repo(repo: &gix::ThreadSafeRepository) -> gix::Repository {
     // Trees are read again and again (each commit against its parents);
     // a cache of decoded objects saves re-inflating them.
     repo.object_cache_size_if_unset(32 * 1024 * 1024);
+    let pack_mb: usize = std::env::var("LH_PACK_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if pack_mb > 0 {
+        repo.objects.set_pack_cache(move || {
+            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+                pack_mb * 1024 * 1024,
+            ))
+        });
+    }
     repo
 }
 
@@ -407,10 +427,10 @@ fn diff_tree(
         .collect::<Result<Vec<_>, _>>()?;
     let mut cursors: Vec<_> = parent_data
         .iter()
-        .map(|d| gix::objs::TreeRefIter::from_bytes(d, hash).peekable())
+        .map(|d| gix::objs::TreeRefIter::from_bytes(&d.data, hash).peekable())
         .collect();
     let mut sub_parents = Vec::new();
-    for entry in gix::objs::TreeRefIter::from_bytes(&data, hash) {
+    for entry in gix::objs::TreeRefIter::from_bytes(&data.data, hash) {
         let entry = entry.map_err(|e| tree_decode_error(tree, &e))?;
         let mut unchanged = false;
         sub_parents.clear();
@@ -480,9 +500,10 @@ fn tree_decode_error(tree: ObjectId, error: &gix::objs::decode::Error) -> String
     format!("tree {tree}: cannot decode: {error}")
 }
 
-fn read_tree(repo: &gix::Repository, tree: ObjectId) -> Result<Vec<u8>, String> {
+/// A tree's raw entries, in a buffer the repository reuses once dropped
+/// (no copy: the trees read in a large history add up to gigabytes).
+fn read_tree(repo: &gix::Repository, tree: ObjectId) -> Result<gix::Object<'_>, String> {
     repo.find_object(tree)
-        .map(|object| object.detach().data)
         .map_err(|e| format!("tree {tree}: {e}"))
 }
 
@@ -490,7 +511,7 @@ type TreeEntries = Vec<(BString, gix::object::tree::EntryMode, ObjectId)>;
 
 fn tree_entries(repo: &gix::Repository, tree: ObjectId) -> Result<TreeEntries, String> {
     let data = read_tree(repo, tree)?;
-    gix::objs::TreeRefIter::from_bytes(&data, repo.object_hash())
+    gix::objs::TreeRefIter::from_bytes(&data.data, repo.object_hash())
         .map(|entry| {
             entry
                 .map(|e| (e.filename.to_owned(), e.mode, e.oid.to_owned()))
