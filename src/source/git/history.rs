@@ -70,20 +70,33 @@ struct CommitMeta {
     info: CommitInfo,
 }
 
-/// A blob appearing at `path` in commit `commit` (an index into the commits).
-#[derive(Debug, Clone)]
+/// A blob appearing in commit `commit` (an index into the commits) at
+/// path `path` (an index into `Introductions::paths`). Paths are shared:
+/// git/git has half a million introductions of a few thousand paths.
+#[derive(Debug, Clone, Copy)]
 struct Introduction {
-    commit: usize,
-    path: BString,
+    commit: u32,
+    path: u32,
 }
 
 /// What a walk over the commits learned.
 #[derive(Default)]
 struct Introductions {
     by_blob: HashMap<ObjectId, Vec<Introduction>>,
+    /// Every path a blob was introduced at, once.
+    paths: Vec<BString>,
     submodules: HashSet<ObjectId>,
     errors: Problems,
     /// Commits whose parents are missing (a shallow clone's boundary).
+    boundary: u64,
+}
+
+/// What one commit introduced.
+#[derive(Default)]
+struct CommitFinds {
+    blobs: Vec<(ObjectId, BString)>,
+    submodules: Vec<ObjectId>,
+    errors: Problems,
     boundary: u64,
 }
 
@@ -252,7 +265,7 @@ pub fn scan_history(
 
     let repo = &shared.to_thread_local();
     let (scanned, mut blob_findings) = scan_blobs(engine, repo, shared, &blobs, options, progress);
-    blob_findings.extend(file_rule_findings(engine, &introductions.by_blob));
+    blob_findings.extend(file_rule_findings(engine, &introductions));
     // Threads finish in any order; attribution below must not depend on it.
     blob_findings.sort_by(|(a, f), (b, g)| (a, f.sort_key()).cmp(&(b, g.sort_key())));
     outcome.merge(scanned);
@@ -263,7 +276,7 @@ pub fn scan_history(
             engine.rules(),
             blob_findings,
             &commits,
-            &introductions.by_blob,
+            &introductions,
             &in_head,
             options,
         );
@@ -278,51 +291,57 @@ fn find_introductions(
     commit_ids: &[ObjectId],
     progress: &HistoryProgress,
 ) -> (Vec<CommitMeta>, Introductions) {
-    // Contiguous runs of the walk, one repository handle each: neighbouring
-    // commits share most trees, so each handle's object cache keeps hitting.
-    let chunk = (commit_ids.len() / (rayon::current_num_threads() * 16)).max(64);
-    let per_commit: Vec<(Option<CommitMeta>, Introductions)> = commit_ids
-        .par_chunks(chunk)
-        .flat_map_iter(|ids| {
-            let repo = thread_repo(repo);
-            ids.iter()
-                .map(|&id| {
-                    progress.commits.fetch_add(1, Ordering::Relaxed);
-                    let mut found = Introductions::default();
-                    let meta = match commit_introductions(&repo, id, &mut found) {
-                        Ok(meta) => Some(meta),
-                        Err(message) => {
-                            found.errors.push((format!("commit {id}"), message));
-                            None
-                        }
-                    };
-                    (meta, found)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-
-    let mut commits = Vec::with_capacity(per_commit.len());
+    // Batches bound what is held before it is merged; within one,
+    // contiguous runs of the walk get a repository handle each:
+    // neighbouring commits share most trees, so its object cache hits.
+    const BATCH: usize = 8192;
+    let mut commits = Vec::with_capacity(commit_ids.len());
     let mut all = Introductions::default();
-    for (meta, found) in per_commit {
-        let Some(meta) = meta else {
+    let mut path_ids: HashMap<BString, u32> = HashMap::new();
+    for batch in commit_ids.chunks(BATCH) {
+        let chunk = (batch.len() / (rayon::current_num_threads() * 4)).max(64);
+        let per_commit: Vec<(Option<CommitMeta>, CommitFinds)> = batch
+            .par_chunks(chunk)
+            .flat_map_iter(|ids| {
+                let repo = thread_repo(repo);
+                ids.iter()
+                    .map(|&id| {
+                        progress.commits.fetch_add(1, Ordering::Relaxed);
+                        let mut found = CommitFinds::default();
+                        let meta = match commit_introductions(&repo, id, &mut found) {
+                            Ok(meta) => Some(meta),
+                            Err(message) => {
+                                found.errors.push((format!("commit {id}"), message));
+                                None
+                            }
+                        };
+                        (meta, found)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for (meta, found) in per_commit {
             all.errors.extend(found.errors);
-            continue;
-        };
-        let index = commits.len();
-        commits.push(meta);
-        for (blob, intros) in found.by_blob {
-            all.by_blob
-                .entry(blob)
-                .or_default()
-                .extend(intros.into_iter().map(|i| Introduction {
-                    commit: index,
-                    path: i.path,
-                }));
+            let Some(meta) = meta else {
+                continue;
+            };
+            let commit = commits.len() as u32;
+            commits.push(meta);
+            for (blob, path) in found.blobs {
+                let next = path_ids.len() as u32;
+                let path = *path_ids.entry(path).or_insert(next);
+                all.by_blob
+                    .entry(blob)
+                    .or_default()
+                    .push(Introduction { commit, path });
+            }
+            all.submodules.extend(found.submodules);
+            all.boundary += found.boundary;
         }
-        all.submodules.extend(found.submodules);
-        all.errors.extend(found.errors);
-        all.boundary += found.boundary;
+    }
+    all.paths = vec![BString::default(); path_ids.len()];
+    for (path, id) in path_ids {
+        all.paths[id as usize] = path;
     }
     (commits, all)
 }
@@ -358,7 +377,7 @@ fn thread_repo(repo: &gix::ThreadSafeRepository) -> gix::Repository {
 fn commit_introductions(
     repo: &gix::Repository,
     id: ObjectId,
-    found: &mut Introductions,
+    found: &mut CommitFinds,
 ) -> Result<CommitMeta, String> {
     let object = repo.find_object(id).map_err(|e| e.to_string())?;
     let commit = gix::objs::CommitRef::from_bytes(&object.data, repo.object_hash())
@@ -414,7 +433,7 @@ fn diff_tree(
     tree: ObjectId,
     parents: &[ObjectId],
     path: &mut BString,
-    found: &mut Introductions,
+    found: &mut CommitFinds,
 ) -> Result<(), String> {
     if parents.contains(&tree) {
         return Ok(());
@@ -465,16 +484,9 @@ fn diff_tree(
             let subtree_parents = std::mem::take(&mut sub_parents);
             diff_tree(repo, entry.oid.to_owned(), &subtree_parents, path, found)?;
         } else if entry.mode.is_commit() {
-            found.submodules.insert(entry.oid.to_owned());
+            found.submodules.push(entry.oid.to_owned());
         } else {
-            found
-                .by_blob
-                .entry(entry.oid.to_owned())
-                .or_default()
-                .push(Introduction {
-                    commit: 0,
-                    path: path.clone(),
-                });
+            found.blobs.push((entry.oid.to_owned(), path.clone()));
         }
         path.truncate(base);
     }
@@ -674,24 +686,22 @@ fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
 /// What file rules (rules without a regex) report at each path a blob was
 /// introduced at. Each finding names its path, so attribution keeps only
 /// the locations at that path.
-fn file_rule_findings(
-    engine: &Engine,
-    by_blob: &HashMap<ObjectId, Vec<Introduction>>,
-) -> Vec<(ObjectId, Finding)> {
+fn file_rule_findings(engine: &Engine, introductions: &Introductions) -> Vec<(ObjectId, Finding)> {
     if !engine.has_file_rules() {
         return Vec::new();
     }
     // Many blobs share a path (every version of a file): decide each path once.
-    let mut by_path: HashMap<&BString, Vec<crate::engine::finding::Detection>> = HashMap::new();
+    let mut by_path: HashMap<u32, Vec<crate::engine::finding::Detection>> = HashMap::new();
     let mut found = Vec::new();
-    for (blob, intros) in by_blob {
+    for (blob, intros) in &introductions.by_blob {
         for intro in intros {
+            let path = introductions.paths[intro.path as usize].to_str_lossy();
             let detections = by_path
-                .entry(&intro.path)
-                .or_insert_with(|| engine.file_detections(&intro.path.to_str_lossy()));
+                .entry(intro.path)
+                .or_insert_with(|| engine.file_detections(&path));
             let origin = Origin {
                 source: SourceKind::History,
-                path: Some(intro.path.to_str_lossy().into_owned()),
+                path: Some(path.into_owned()),
                 commit: None,
             };
             for detection in detections.iter().cloned() {
@@ -725,7 +735,7 @@ fn attribute(
     rules: &RuleSet,
     blob_findings: Vec<(ObjectId, Finding)>,
     commits: &[CommitMeta],
-    introductions: &HashMap<ObjectId, Vec<Introduction>>,
+    introductions: &Introductions,
     in_head: &HashSet<ObjectId>,
     options: &HistoryOptions,
 ) -> Vec<Finding> {
@@ -734,15 +744,18 @@ fn attribute(
         .into_iter()
         .filter_map(|(blob, finding)| {
             let mut locations: Vec<Location> = introductions
+                .by_blob
                 .get(&blob)
                 .map(|intros| {
                     intros
                         .iter()
                         .map(|i| Location {
-                            commit: commits[i.commit].info.clone(),
-                            path: i.path.to_str_lossy().into_owned(),
+                            commit: commits[i.commit as usize].info.clone(),
+                            path: introductions.paths[i.path as usize]
+                                .to_str_lossy()
+                                .into_owned(),
                             blob: blob.to_string(),
-                            time: commits[i.commit].time,
+                            time: commits[i.commit as usize].time,
                         })
                         .collect()
                 })

@@ -202,7 +202,11 @@ where
         // base outside this pack), and whether its chain is of blobs.
         let mut base_of: Vec<Option<u32>> = Vec::with_capacity(located.len());
         let mut kind: Vec<Kind> = Vec::with_capacity(located.len());
+        let mut released_to = 0;
         for &(offset, id) in &located {
+            if offset as usize - released_to > 32 << 20 {
+                released_to = release_pages(pack, released_to, offset as usize);
+            }
             let entry = pack
                 .entry(offset)
                 .map_err(|e| format!("object {id}: {e}"))?;
@@ -238,6 +242,7 @@ where
                 needed: false,
             });
         }
+        release_pages(pack, released_to, pack.data_len());
         resolve_kinds(&base_of, &mut kind);
 
         for (node, &kind) in entries.iter_mut().zip(&kind) {
@@ -289,6 +294,36 @@ where
             roots,
         })
     }
+}
+
+/// Gives back the pages of `pack[from..to]`. Mapped pages count as the
+/// process's memory, and reading every entry's header brings in all of a
+/// pack, mostly commits and trees this walk never reads; blob pages come
+/// back when they are inflated. Returns where the released range ended
+/// (rounded down to a page).
+fn release_pages(pack: &pack::data::File, from: usize, to: usize) -> usize {
+    const PAGE: usize = 4096;
+    let to = to / PAGE * PAGE;
+    #[cfg(unix)]
+    if to > from
+        && let Some(all) = pack.entry_slice(0..pack.data_len() as u64)
+        && to <= all.len()
+    {
+        // SAFETY: the pack is mapped read-only from a file; a dropped page
+        // is read again from the file on the next access, with the same
+        // bytes, so nothing borrowed from the map sees a change. The map
+        // starts on a page boundary and `from` is a multiple of 4 KiB, a
+        // multiple of the page size on the systems this runs on (madvise
+        // fails harmlessly otherwise).
+        unsafe {
+            libc::madvise(
+                all.as_ptr().add(from) as *mut libc::c_void,
+                to - from,
+                libc::MADV_DONTNEED,
+            );
+        }
+    }
+    to.max(from)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
