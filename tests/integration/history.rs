@@ -525,3 +525,55 @@ fn delta_scans_report_what_whole_blob_scans_report() {
     assert!(found > 20, "only {found} findings: {whole}");
     assert_eq!(delta["findings"], whole["findings"]);
 }
+
+/// A chain of deltas deeper than the walk decodes in parallel: the deep
+/// end is decoded one version after another, with the same findings.
+#[test]
+fn deep_delta_chains_are_decoded_to_the_end() {
+    let dir = TempDir::new().unwrap();
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    // Each version edits one line in place, so each is nearest to the
+    // one before it and git chains them all.
+    let mut lines: Vec<String> = (0..200)
+        .map(|i| format!("line_{i} = value({i}) padding padding padding"))
+        .collect();
+    for version in 0..70u64 {
+        let at = (version as usize * 37) % 200;
+        lines[at] = if version % 9 == 4 {
+            format!("token_{at} = \"{}\"", github_token("ghp_", version))
+        } else {
+            format!("line_{at} = changed_in_version_{version:03}({at}) padding")
+        };
+        write(dir.path(), "app.cfg", lines.join("\n") + "\n");
+        git(dir.path(), &["add", "."]);
+        git(
+            dir.path(),
+            &["commit", "-qm", &format!("version {version}")],
+        );
+    }
+    git(
+        dir.path(),
+        &["repack", "-adfq", "--depth=250", "--window=250"],
+    );
+    let index = std::fs::read_dir(dir.path().join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "idx"))
+        .unwrap();
+    let listing = git_output(dir.path(), &["verify-pack", "-v", index.to_str().unwrap()]);
+    let deepest = listing
+        .lines()
+        .filter_map(|l| l.strip_prefix("chain length = "))
+        .filter_map(|l| l.split(':').next()?.trim().parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    assert!(deepest > 20, "deepest chain {deepest}");
+    let whole = history_json(
+        dir.path(),
+        &["--whole-blobs", "--all-locations", "--no-dedup"],
+    );
+    let delta = history_json(dir.path(), &["--all-locations", "--no-dedup"]);
+    assert_eq!(delta["errors"].as_array().unwrap().len(), 0, "{delta}");
+    assert!(whole["findings"].as_array().unwrap().len() >= 8, "{whole}");
+    assert_eq!(delta["findings"], whole["findings"]);
+}

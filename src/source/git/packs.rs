@@ -101,6 +101,21 @@ struct Forest {
     roots: Vec<u32>,
 }
 
+impl Forest {
+    fn children_of(&self, node: u32) -> &[u32] {
+        let start = self.child_start[node as usize] as usize;
+        let end = self.child_start[node as usize + 1] as usize;
+        &self.children[start..end]
+    }
+}
+
+/// A blob version decoded from its delta, and what its visit returned.
+struct Decoded<S> {
+    node: u32,
+    content: Vec<u8>,
+    state: Option<S>,
+}
+
 struct Node {
     id: ObjectId,
     entry: pack::data::Entry,
@@ -132,34 +147,80 @@ where
                 return; // looked up by id later, which names the problem
             };
             let state = self.visit_node(node, &data, None);
-            self.descend(&forest, root, &data, state.as_ref());
+            self.descend(&forest, root, &data, state.as_ref(), 0);
         });
         Ok(())
     }
 
     /// Visits the needed deltas of `parent` (whose content is `data`), and
-    /// theirs, in parallel.
-    fn descend(&self, forest: &Forest, parent: u32, data: &[u8], state: Option<&S>) {
-        let (from, to) = (
-            forest.child_start[parent as usize] as usize,
-            forest.child_start[parent as usize + 1] as usize,
-        );
-        forest.children[from..to].par_iter().for_each(|&child| {
-            let node = &forest.entries[child as usize];
-            if !node.needed {
-                return;
+    /// theirs: in parallel near the root of a chain, one after another
+    /// deeper down, so a pack's chain depth (git allows 4,095) never
+    /// becomes the depth of the stack.
+    fn descend(&self, forest: &Forest, parent: u32, data: &[u8], state: Option<&S>, depth: usize) {
+        const PARALLEL_DEPTH: usize = 16;
+        if depth >= PARALLEL_DEPTH {
+            return self.descend_in_turn(forest, parent, data, state);
+        }
+        forest.children_of(parent).par_iter().for_each(|&child| {
+            if let Some(version) = self.decode_delta(forest, child, data, state) {
+                self.descend(
+                    forest,
+                    child,
+                    &version.content,
+                    version.state.as_ref(),
+                    depth + 1,
+                );
             }
-            let Ok(instructions) = self.inflate(&node.entry) else {
-                return;
-            };
-            let mut copied = Vec::new();
-            let Ok(content) = delta::apply(data, &instructions, &mut copied) else {
-                return;
-            };
-            drop(instructions);
-            let child_state = self.visit_node(node, &content, state.map(|s| (s, &copied[..])));
-            self.descend(forest, child, &content, child_state.as_ref());
         });
+    }
+
+    /// `descend` on one thread, with the chain on the heap.
+    fn descend_in_turn(&self, forest: &Forest, parent: u32, data: &[u8], state: Option<&S>) {
+        let mut stack: Vec<(Decoded<S>, usize)> = Vec::new();
+        for &child in forest.children_of(parent) {
+            let Some(version) = self.decode_delta(forest, child, data, state) else {
+                continue;
+            };
+            stack.push((version, 0));
+            while let Some((top, next)) = stack.last_mut() {
+                let Some(&grandchild) = forest.children_of(top.node).get(*next) else {
+                    stack.pop();
+                    continue;
+                };
+                *next += 1;
+                if let Some(version) =
+                    self.decode_delta(forest, grandchild, &top.content, top.state.as_ref())
+                {
+                    stack.push((version, 0));
+                }
+            }
+        }
+    }
+
+    /// Decodes delta `node` against its base's content and visits it;
+    /// `None` if it is not needed or cannot be decoded (it is then looked
+    /// up by id later, which names the problem).
+    fn decode_delta(
+        &self,
+        forest: &Forest,
+        node: u32,
+        base: &[u8],
+        base_state: Option<&S>,
+    ) -> Option<Decoded<S>> {
+        let entry = &forest.entries[node as usize];
+        if !entry.needed {
+            return None;
+        }
+        let instructions = self.inflate(&entry.entry).ok()?;
+        let mut copied = Vec::new();
+        let content = delta::apply(base, &instructions, &mut copied).ok()?;
+        drop(instructions);
+        let state = self.visit_node(entry, &content, base_state.map(|s| (s, &copied[..])));
+        Some(Decoded {
+            node,
+            content,
+            state,
+        })
     }
 
     fn visit_node(&self, node: &Node, data: &[u8], base: Option<(&S, &[Copied])>) -> Option<S> {
@@ -355,5 +416,68 @@ fn resolve_kinds(base_of: &[Option<u32>], kind: &mut [Kind]) {
             kind[i] = root_kind;
         }
         chain.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::git::test_repo::git;
+
+    /// 70 versions of a file, each one line off the one before, packed in
+    /// one chain far deeper than the part decoded in parallel.
+    fn deep_chain_repo() -> tempfile::TempDir {
+        let dir = tempfile::TempDir::new().unwrap();
+        git(dir.path(), &["init", "-q"], None);
+        let mut lines: Vec<String> = (0..200)
+            .map(|i| format!("line {i} padding padding"))
+            .collect();
+        for version in 0..70 {
+            let at = (version * 37) % 200;
+            lines[at] = format!("line {at} changed in version {version:03}");
+            std::fs::write(dir.path().join("file.txt"), lines.join("\n")).unwrap();
+            git(dir.path(), &["add", "."], None);
+            git(dir.path(), &["commit", "-qm", "v"], None);
+        }
+        git(
+            dir.path(),
+            &["repack", "-adfq", "--depth=250", "--window=250"],
+            None,
+        );
+        dir
+    }
+
+    #[test]
+    fn every_version_of_a_deep_chain_is_visited_once_with_its_base() {
+        let dir = deep_chain_repo();
+        let repo = gix::open(dir.path()).unwrap();
+        let listing = git(dir.path(), &["rev-list", "--objects", "--all"], None);
+        let mut blobs: Vec<ObjectId> = listing
+            .lines()
+            .filter(|l| l.ends_with(" file.txt"))
+            .map(|l| ObjectId::from_hex(&l.as_bytes()[..40]).unwrap())
+            .collect();
+        blobs.sort();
+        assert_eq!(blobs.len(), 70);
+        // Each visit returns its depth in the chain: one more than its base's.
+        let deltas = std::sync::atomic::AtomicUsize::new(0);
+        let deepest = std::sync::atomic::AtomicUsize::new(0);
+        let (seen, problems) = visit_packed_blobs(&repo, &blobs, |version: BlobVersion<usize>| {
+            assert!(version.wanted.is_some());
+            let depth = version.base.map_or(0, |(base, copied)| {
+                assert!(!copied.is_empty());
+                deltas.fetch_add(1, Ordering::Relaxed);
+                base + 1
+            });
+            deepest.fetch_max(depth, Ordering::Relaxed);
+            Some(depth)
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            seen.iter().all(|&s| s),
+            "every version is visited from the pack"
+        );
+        assert_eq!(deltas.into_inner(), 69);
+        assert!(deepest.into_inner() > 20);
     }
 }
