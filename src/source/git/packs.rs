@@ -236,6 +236,9 @@ where
                 std::cell::RefCell::new(gix::zlib::Inflate::default());
         }
         let size = usize::try_from(entry.decompressed_size).map_err(|_| ())?;
+        if size > delta::MAX_OBJECT {
+            return Err(()); // looked up by id instead
+        }
         let mut out = vec![0; size];
         INFLATE.with_borrow_mut(|inflate| {
             self.bundle

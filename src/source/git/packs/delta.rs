@@ -5,6 +5,11 @@
 
 use crate::engine::revision::Copied;
 
+/// The largest object the pack walk decodes: sizes come from the pack,
+/// which is untrusted, and git stores nothing near this large as a delta
+/// (`core.bigFileThreshold`, 512 MiB). Larger ones are left to lookups.
+pub const MAX_OBJECT: usize = 1 << 30;
+
 /// Why a delta could not be applied (a damaged pack).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Corrupt(pub &'static str);
@@ -35,6 +40,9 @@ pub fn apply(base: &[u8], delta: &[u8], copied: &mut Vec<Copied>) -> Result<Vec<
         return Err(Corrupt("base size differs"));
     }
     let result_size = size(delta, &mut at)?;
+    if result_size > MAX_OBJECT {
+        return Err(Corrupt("result too large"));
+    }
     let mut out = Vec::with_capacity(result_size);
     while let Some(&command) = delta.get(at) {
         at += 1;
@@ -182,5 +190,11 @@ mod tests {
             assert_eq!(error, Corrupt(expected));
         }
         assert!(apply(&base, &[], &mut Vec::new()).is_err());
+        // A declared size is not trusted with an allocation.
+        let huge = [header(11, 1 << 40), vec![1, b'a']].concat();
+        assert_eq!(
+            apply(&base, &huge, &mut Vec::new()).unwrap_err(),
+            Corrupt("result too large")
+        );
     }
 }
