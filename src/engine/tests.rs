@@ -539,29 +539,43 @@ fn a_focus_without_keywords_compiles_no_regex() {
     );
 }
 
-/// The built-in rules over the labelled corpus, focused on every line in
-/// turn and on scattered sets of lines: the same findings as a full scan.
-#[test]
-fn focused_scans_of_the_corpus_match_full_scans_with_builtin_rules() {
+/// The built-in rules, prefiltered.
+pub(super) fn builtin_engine() -> Engine {
     let rules = crate::rules::load::builtin_rules().unwrap();
-    let engine = Engine::new(
+    Engine::new(
         RuleSet::new(rules, GlobalAllow::default()),
         MatchMode::Prefiltered,
-    );
+    )
+}
+
+/// Every file of the labelled corpus, (path in the corpus, bytes), by path.
+pub(super) fn corpus_files() -> Vec<(String, Vec<u8>)> {
     let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus"));
-    let mut files = vec![root.to_path_buf()];
-    let (mut checked, mut found) = (0, 0);
-    while let Some(path) = files.pop() {
+    let mut folders = vec![root.to_path_buf()];
+    let mut files = Vec::new();
+    while let Some(path) = folders.pop() {
         if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            folders.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
             continue;
         }
-        let text = std::fs::read(&path).unwrap();
         let name = path
             .strip_prefix(root)
             .unwrap()
             .to_string_lossy()
             .into_owned();
+        files.push((name, std::fs::read(&path).unwrap()));
+    }
+    files.sort();
+    files
+}
+
+/// The built-in rules over the labelled corpus, focused on every line in
+/// turn and on scattered sets of lines: the same findings as a full scan.
+#[test]
+fn focused_scans_of_the_corpus_match_full_scans_with_builtin_rules() {
+    let engine = builtin_engine();
+    let (mut checked, mut found) = (0, 0);
+    for (name, text) in corpus_files() {
         let lines = text.split_inclusive(|&b| b == b'\n').count();
         for line in 0..lines.min(200) {
             let focus = line_ranges(&text, |n| n == line);

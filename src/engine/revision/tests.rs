@@ -221,22 +221,11 @@ fn far_windows_are_carried_without_running_their_regex() {
 /// file edited in a few fixed pseudo-random ways.
 #[test]
 fn revisions_of_the_corpus_match_whole_scans_with_builtin_rules() {
-    let rules = crate::rules::load::builtin_rules().unwrap();
-    let engine = Engine::new(
-        RuleSet::new(rules, GlobalAllow::default()),
-        MatchMode::Prefiltered,
-    );
-    let root = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/corpus"));
-    let mut files = vec![root.to_path_buf()];
-    let mut texts = Vec::new();
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
-        } else {
-            texts.push(std::fs::read(&path).unwrap());
-        }
-    }
-    texts.sort();
+    let engine = crate::engine::tests::builtin_engine();
+    let texts: Vec<Vec<u8>> = crate::engine::tests::corpus_files()
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = |below: usize| {
         seed = seed
