@@ -6,6 +6,7 @@
 //! for the reads done here.
 
 pub mod added_lines;
+mod budget_cache;
 pub mod history;
 pub mod index_file;
 pub mod packs;

@@ -12,6 +12,7 @@
 //! the caller to look up by id, which names what is wrong.
 
 mod delta;
+pub mod lookup;
 
 use crate::engine::revision::Copied;
 use gix::ObjectId;
@@ -425,7 +426,7 @@ fn resolve_kinds(base_of: &[Option<u32>], kind: &mut [Kind]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::git::test_repo::git;
+    use crate::source::git::test_repo::{commit_all, git, pack_deep};
 
     /// 70 versions of a file, each one line off the one before, packed in
     /// one chain far deeper than the part decoded in parallel.
@@ -439,14 +440,9 @@ mod tests {
             let at = (version * 37) % 200;
             lines[at] = format!("line {at} changed in version {version:03}");
             std::fs::write(dir.path().join("file.txt"), lines.join("\n")).unwrap();
-            git(dir.path(), &["add", "."], None);
-            git(dir.path(), &["commit", "-qm", "v"], None);
+            commit_all(dir.path(), "v");
         }
-        git(
-            dir.path(),
-            &["repack", "-adfq", "--depth=250", "--window=250"],
-            None,
-        );
+        pack_deep(dir.path());
         dir
     }
 

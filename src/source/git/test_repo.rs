@@ -38,3 +38,19 @@ pub fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// Stages everything and commits it.
+pub fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"], None);
+    git(dir, &["commit", "-qm", message, "--allow-empty"], None);
+}
+
+/// Repacks everything into one pack with delta chains far deeper than
+/// git's default, as long-lived repositories end up.
+pub fn pack_deep(dir: &Path) {
+    git(
+        dir,
+        &["repack", "-adfq", "--depth=250", "--window=250"],
+        None,
+    );
+}
