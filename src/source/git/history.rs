@@ -189,10 +189,7 @@ pub fn scan_history(
     // mapped by two live stores counts twice towards resident memory (on
     // rust-lang/cargo the two maps held 104 MiB of a 77 MiB pack).
     let walker = own_store(shared);
-    let mut walk_repo = walker.to_thread_local();
-    // The walk reads each commit twice (to queue it by time, then to
-    // follow it): this cache halves its time on git/git.
-    walk_repo.object_cache_size_if_unset(4 << 20);
+    let walk_repo = walker.to_thread_local();
     let repo = &walk_repo;
     let (tips, ref_problems) = if selection.tips.is_empty() {
         all_ref_tips(repo)?
@@ -200,41 +197,18 @@ pub fn scan_history(
         (resolve(repo, &selection.tips)?, Vec::new())
     };
     let hidden = resolve(repo, &selection.hidden)?;
-    let mut walk_problems = Problems::new();
-    let mut commit_ids: Vec<ObjectId> = Vec::new();
-    if !tips.is_empty() {
-        let walk = repo
-            .rev_walk(tips)
-            .with_hidden(hidden)
-            // Newest first: a commit's parents come soon after it, so the
-            // trees they share are still in the object and pack caches.
-            // The default (breadth first) order interleaves branches, and
-            // took 2.2x as long on git/git.
-            .sorting(gix::revision::walk::Sorting::ByCommitTime(
-                gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
-            ))
-            .all()
-            .map_err(|e| GitError::Object {
-                id: "commit graph".into(),
-                message: e.to_string(),
-            })?;
-        for info in walk {
-            match info {
-                Ok(info) => commit_ids.push(info.id),
-                Err(e) => {
-                    // A missing or corrupt commit ends the walk there; what
-                    // was reached so far is still scanned, and the cut said.
-                    walk_problems.push((
-                        "commit graph".into(),
-                        format!("the walk stopped early, older history was not scanned: {e}"),
-                    ));
-                    break;
-                }
-            }
-        }
-    }
-
-    let (commits, introductions) = find_introductions(&walker, &commit_ids, progress);
+    // The walk is one thread's work: the introductions of each batch of
+    // commits it finds are worked out on the pool while it goes on.
+    let (batches, walked) = std::sync::mpsc::sync_channel(1);
+    let (walk_result, (commits, introductions)) = std::thread::scope(|scope| {
+        let walking = scope.spawn(|| walk_commits(&walker, tips, hidden, batches));
+        let found = find_introductions(&walker, walked, progress);
+        let walk_result = walking
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (walk_result, found)
+    });
+    let walk_problems = walk_result?;
     let mut outcome = ScanOutcome::default();
     for (object, message) in ref_problems
         .iter()
@@ -292,16 +266,77 @@ pub fn scan_history(
     Ok(outcome)
 }
 
-/// Pass 1: which blobs each commit introduced, in parallel over commits.
+/// Commits are walked and their introductions merged in batches of this
+/// many, which bounds what is held before it is merged.
+const COMMIT_BATCH: usize = 8192;
+
+/// Walks the commits reachable from `tips` and not from `hidden`, newest
+/// first, and sends them on in batches. A missing or corrupt commit ends
+/// the walk there: what was reached so far is still scanned, and the cut
+/// is said.
+fn walk_commits(
+    repo: &gix::ThreadSafeRepository,
+    tips: Vec<ObjectId>,
+    hidden: Vec<ObjectId>,
+    batches: std::sync::mpsc::SyncSender<Vec<ObjectId>>,
+) -> Result<Problems, GitError> {
+    let mut problems = Problems::new();
+    if tips.is_empty() {
+        return Ok(problems);
+    }
+    let mut repo = repo.to_thread_local();
+    // The walk reads each commit twice (to queue it by time, then to
+    // follow it): this cache halves its time on git/git.
+    repo.object_cache_size_if_unset(4 << 20);
+    let walk = repo
+        .rev_walk(tips)
+        .with_hidden(hidden)
+        // Newest first: a commit's parents come soon after it, so the
+        // trees they share are still in the tree caches. The default
+        // (breadth first) order interleaves branches, and took 2.2x as
+        // long on git/git.
+        .sorting(gix::revision::walk::Sorting::ByCommitTime(
+            gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+        ))
+        .all()
+        .map_err(|e| GitError::Object {
+            id: "commit graph".into(),
+            message: e.to_string(),
+        })?;
+    let mut batch = Vec::with_capacity(COMMIT_BATCH);
+    for info in walk {
+        match info {
+            Ok(info) => batch.push(info.id),
+            Err(e) => {
+                problems.push((
+                    "commit graph".into(),
+                    format!("the walk stopped early, older history was not scanned: {e}"),
+                ));
+                break;
+            }
+        }
+        if batch.len() == COMMIT_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(COMMIT_BATCH));
+            if batches.send(full).is_err() {
+                return Ok(problems); // nobody is listening any more
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
+    }
+    Ok(problems)
+}
+
+/// Pass 1: which blobs each commit introduced, in parallel over the
+/// commits of each batch.
 fn find_introductions(
     repo: &gix::ThreadSafeRepository,
-    commit_ids: &[ObjectId],
+    batches: impl IntoIterator<Item = Vec<ObjectId>>,
     progress: &HistoryProgress,
 ) -> (Vec<CommitMeta>, Introductions) {
-    // Batches bound what is held before it is merged; within one,
-    // contiguous runs of the walk go to one thread's tree reader:
-    // neighbouring commits share most trees, so its caches hit.
-    const BATCH: usize = 8192;
+    // Within a batch, contiguous runs of the walk go to one thread's tree
+    // reader: neighbouring commits share most trees, so its caches hit.
     // Per thread. Each version of a tree is one delta from the newer one
     // read just before while that is still decoded here; 16 MiB took the
     // pass on git/git from 17.6 s to 6 s (more bought little time and
@@ -310,11 +345,11 @@ fn find_introductions(
     // Per thread: trees parsed into entries, each read twice in a row (as
     // a parent, then as the next commit's own tree).
     const PARSED_TREE_CACHE: usize = 8 << 20;
-    let mut commits = Vec::with_capacity(commit_ids.len());
+    let mut commits = Vec::new();
     let mut all = Introductions::default();
     let mut path_ids: HashMap<BString, u32> = HashMap::new();
     let packs = Packs::open(&repo.to_thread_local());
-    for batch in commit_ids.chunks(BATCH) {
+    for batch in batches {
         let chunk = (batch.len() / (rayon::current_num_threads() * 4)).max(64);
         let per_commit: Vec<Vec<(Option<CommitMeta>, CommitFinds)>> = batch
             .par_chunks(chunk)

@@ -164,7 +164,7 @@ fn introductions_are_what_no_parent_had_at_the_same_path() {
         .iter()
         .map(|c| ObjectId::from_hex(c.as_bytes()).unwrap())
         .collect();
-    let (metas, found) = find_introductions(&repo, &ids, &HistoryProgress::default());
+    let (metas, found) = find_introductions(&repo, [ids], &HistoryProgress::default());
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     let actual: BTreeSet<(String, String, String)> = found
         .by_blob
