@@ -58,7 +58,8 @@ pub struct HistoryArgs {
     #[arg(long)]
     whole_blobs: bool,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). With more than one, the
+    /// commit walk runs on a thread of its own beside them while it lasts.
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
 

@@ -197,17 +197,32 @@ pub fn scan_history(
         (resolve(repo, &selection.tips)?, Vec::new())
     };
     let hidden = resolve(repo, &selection.hidden)?;
-    // The walk is one thread's work: the introductions of each batch of
-    // commits it finds are worked out on the pool while it goes on.
-    let (batches, walked) = std::sync::mpsc::sync_channel(1);
-    let (walk_result, (commits, introductions)) = std::thread::scope(|scope| {
-        let walking = scope.spawn(|| walk_commits(&walker, tips, hidden, batches));
-        let found = find_introductions(&walker, walked, progress);
-        let walk_result = walking
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (walk_result, found)
-    });
+    // The walk is one thread's work: on a pool of several, the
+    // introductions of each batch of commits it finds are worked out while
+    // it goes on. With one worker (`-j 1`) the two take turns.
+    let (walk_result, (commits, introductions)) = if rayon::current_num_threads() > 1 {
+        let (batches, walked) = std::sync::mpsc::sync_channel(1);
+        let walker = &walker;
+        std::thread::scope(|scope| {
+            // The sender moves to the walk and is dropped when the walk
+            // ends, which ends the batches.
+            let walking = scope.spawn(move || {
+                walk_commits(walker, tips, hidden, |batch| batches.send(batch).is_ok())
+            });
+            let found = find_introductions(walker, walked, progress);
+            let walk_result = walking
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (walk_result, found)
+        })
+    } else {
+        let mut walked = Vec::new();
+        let walk_result = walk_commits(&walker, tips, hidden, |batch| {
+            walked.push(batch);
+            true
+        });
+        (walk_result, find_introductions(&walker, walked, progress))
+    };
     let walk_problems = walk_result?;
     let mut outcome = ScanOutcome::default();
     for (object, message) in ref_problems
@@ -242,7 +257,6 @@ pub fn scan_history(
     // Both handles on that store go, and with them its maps of the packs.
     drop(walk_repo);
     drop(walker);
-    release_freed_memory();
 
     let repo = &shared.to_thread_local();
     let (scanned, mut blob_findings) = scan_blobs(engine, repo, shared, &blobs, options, progress);
@@ -271,14 +285,14 @@ pub fn scan_history(
 const COMMIT_BATCH: usize = 8192;
 
 /// Walks the commits reachable from `tips` and not from `hidden`, newest
-/// first, and sends them on in batches. A missing or corrupt commit ends
+/// first, and hands them to `send` in batches (until it returns false). A missing or corrupt commit ends
 /// the walk there: what was reached so far is still scanned, and the cut
 /// is said.
 fn walk_commits(
     repo: &gix::ThreadSafeRepository,
     tips: Vec<ObjectId>,
     hidden: Vec<ObjectId>,
-    batches: std::sync::mpsc::SyncSender<Vec<ObjectId>>,
+    mut send: impl FnMut(Vec<ObjectId>) -> bool,
 ) -> Result<Problems, GitError> {
     let mut problems = Problems::new();
     if tips.is_empty() {
@@ -317,13 +331,13 @@ fn walk_commits(
         }
         if batch.len() == COMMIT_BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(COMMIT_BATCH));
-            if batches.send(full).is_err() {
+            if !send(full) {
                 return Ok(problems); // nobody is listening any more
             }
         }
     }
     if !batch.is_empty() {
-        let _ = batches.send(batch);
+        send(batch);
     }
     Ok(problems)
 }
@@ -403,19 +417,6 @@ fn find_introductions(
         all.paths[id as usize] = path;
     }
     (commits, all)
-}
-
-/// Gives freed heap memory back to the system. glibc keeps what a pass
-/// freed (the introductions pass's tree caches, tens of MiB per thread) in
-/// its per-thread heaps, counted as the process's memory, and the blob pass
-/// would add its own on top.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only hands free pages of the heaps back to the
-    // kernel; nothing allocated is touched.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 /// The same repository with an object store of its own (falling back to
