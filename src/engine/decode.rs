@@ -138,9 +138,20 @@ impl Engine {
         if let Some(reach) = reach {
             runs.retain(|run| focus::touches(reach, run.start, run.end));
         }
+        self.runs_detections(input, place, depth, &runs)
+    }
+
+    /// What the encoded `runs` of `input` hide, positioned on the runs.
+    pub(super) fn runs_detections(
+        &self,
+        input: &[u8],
+        place: Place,
+        depth: u8,
+        runs: &[DecodedRun],
+    ) -> Vec<Detection> {
         let mut lines = LineIndex::new(input);
         let mut found = Vec::new();
-        for run in &runs {
+        for run in runs {
             found.extend(self.run_detections(input, place, depth, run, &mut lines));
         }
         found

@@ -122,16 +122,7 @@ impl Engine {
         let mut decoded = Vec::new();
         if self.decode_depth > 0 {
             let (runs, cut) = encoded_runs(input);
-            let mut lines = LineIndex::new(input);
-            for run in &runs {
-                decoded.extend(self.run_detections(
-                    input,
-                    place,
-                    self.decode_depth,
-                    run,
-                    &mut lines,
-                ));
-            }
+            decoded = self.runs_detections(input, place, self.decode_depth, &runs);
             carried.runs = runs.iter().map(RunSpan::of).collect();
             carried.decoding_cut = cut;
         }

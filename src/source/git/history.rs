@@ -494,26 +494,14 @@ fn read_commit(
     Ok((meta, tree, parent_trees))
 }
 
-fn tree_decode_error(tree: ObjectId, error: &gix::objs::decode::Error) -> String {
-    format!("tree {tree}: cannot decode: {error}")
-}
-
-/// A tree's raw entries, looked up by id.
-fn read_tree(repo: &gix::Repository, tree: ObjectId) -> Result<gix::Object<'_>, String> {
-    repo.find_object(tree)
-        .map_err(|e| format!("tree {tree}: {e}"))
-}
-
-type TreeEntries = Vec<(BString, gix::object::tree::EntryMode, ObjectId)>;
-
-fn tree_entries(repo: &gix::Repository, tree: ObjectId) -> Result<TreeEntries, String> {
-    let data = read_tree(repo, tree)?;
+/// A tree's entries as (mode, id); `None` if it cannot be read whole.
+fn tree_entries(
+    repo: &gix::Repository,
+    tree: ObjectId,
+) -> Option<Vec<(gix::object::tree::EntryMode, ObjectId)>> {
+    let data = repo.find_object(tree).ok()?;
     gix::objs::TreeRefIter::from_bytes(&data.data, repo.object_hash())
-        .map(|entry| {
-            entry
-                .map(|e| (e.filename.to_owned(), e.mode, e.oid.to_owned()))
-                .map_err(|e| tree_decode_error(tree, &e))
-        })
+        .map(|entry| entry.ok().map(|e| (e.mode, e.oid.to_owned())))
         .collect()
 }
 
@@ -654,10 +642,10 @@ fn head_blobs(repo: &gix::Repository) -> HashSet<ObjectId> {
         if !seen.insert(tree) {
             continue;
         }
-        let Ok(entries) = tree_entries(repo, tree) else {
+        let Some(entries) = tree_entries(repo, tree) else {
             continue;
         };
-        for (_, mode, id) in entries {
+        for (mode, id) in entries {
             if mode.is_tree() {
                 stack.push(id);
             } else if mode.is_blob_or_symlink() {

@@ -159,17 +159,14 @@ mod tests {
         // time, packed deep: old root trees are deltas of newer ones.
         let dir = tempfile::TempDir::new().unwrap();
         git(dir.path(), &["init", "-q"], None);
+        let write = |file: usize, content: String| {
+            std::fs::write(dir.path().join(format!("f{file:02}.txt")), content).unwrap();
+        };
+        for file in 0..60 {
+            write(file, format!("file {file}\n"));
+        }
         for version in 0..40 {
-            for file in 0..60 {
-                let content = if file == version % 60 {
-                    format!("file {file} version {version}\n")
-                } else {
-                    format!("file {file}\n")
-                };
-                if version == 0 || file == version % 60 {
-                    std::fs::write(dir.path().join(format!("f{file:02}.txt")), content).unwrap();
-                }
-            }
+            write(version, format!("file {version} version {version}\n"));
             commit_all(dir.path(), "v");
         }
         pack_deep(dir.path());
