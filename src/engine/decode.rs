@@ -215,53 +215,27 @@ fn line_with_run_hidden(input: &[u8], run: &DecodedRun) -> String {
 pub(super) fn encoded_runs(input: &[u8]) -> (Vec<DecodedRun>, bool) {
     let mut runs = Vec::new();
     let mut budget = MAX_DECODED_PER_BLOB;
-    let is_base64 = |b: u8| CLASSES[b as usize] & BASE64 != 0;
-    // A run of MIN_BASE64_RUN or more starting at `at` fills the window
-    // at..at+MIN. The window is checked from its end backwards: the first
-    // byte that is not base64 rules out every start up to it, so the search
-    // jumps past it, and bytes already seen to be base64 are not read again
-    // (Horspool-style). `at` is always 0 or just after a non-base64 byte.
-    let mut at = 0;
-    let mut known_base64_to = 0;
-    while at + MIN_BASE64_RUN <= input.len() && budget > 0 {
-        let last = at + MIN_BASE64_RUN - 1;
-        let checked_from = known_base64_to.max(at);
-        if let Some(bad) = (checked_from..=last).rev().find(|&i| !is_base64(input[i])) {
-            known_base64_to = last + 1;
-            at = bad + 1;
-            continue;
-        }
-        let start = at;
-        at = last + 1;
-        while at < input.len() && is_base64(input[at]) {
-            at += 1;
-        }
-        let all_hex = input[start..at]
+    base64_stretches(input, |start, run_end| {
+        let all_hex = input[start..run_end]
             .iter()
             .all(|&b| CLASSES[b as usize] & HEX != 0);
-        let mut end = at;
-        while end < input.len() && end - at < 2 && input[end] == b'=' {
+        let mut end = run_end;
+        while end < input.len() && end - run_end < 2 && input[end] == b'=' {
             end += 1;
         }
-        let length = at - start;
-        let run_end = at;
-        // Step past the byte that ended the run (padding is not base64).
-        at += 1;
-        if !(MIN_BASE64_RUN..=MAX_RUN).contains(&length) {
-            continue;
+        let length = run_end - start;
+        if length > MAX_RUN {
+            return true;
         }
         let run = &input[start..run_end];
+        // Most runs are identifiers, hashes or binary data; the first 16
+        // characters tell, without decoding the rest or allocating.
         let decoded = if all_hex {
-            (length >= MIN_HEX_RUN
-                && length.is_multiple_of(2)
-                && decode_hex(&run[..16]).iter().all(is_printable))
-            .then(|| decode_hex(run))
-            .map(|bytes| (Encoding::Hex, bytes))
+            (length >= MIN_HEX_RUN && length.is_multiple_of(2) && hex_head_is_text(run))
+                .then(|| decode_hex(run))
+                .map(|bytes| (Encoding::Hex, bytes))
         } else {
-            // Most runs are identifiers or binary data; the first 16
-            // characters (12 bytes) tell, without decoding the rest.
-            decode_base64_any(&run[..16])
-                .is_some_and(|head| head.iter().all(is_printable))
+            base64_head_is_text(run)
                 .then(|| decode_base64_any(&input[start..end]))
                 .flatten()
                 .map(|bytes| (Encoding::Base64, bytes))
@@ -281,12 +255,110 @@ pub(super) fn encoded_runs(input: &[u8]) -> (Vec<DecodedRun>, bool) {
                 bytes,
             });
         }
-    }
+        budget > 0
+    });
     if memchr::memchr(b'%', input).is_some() {
         percent_runs(input, &mut runs);
         runs.sort_by_key(|r| r.start);
     }
     (runs, budget == 0)
+}
+
+/// Calls `each(start, end)` for every maximal stretch of base64 characters
+/// (either alphabet) at least MIN_BASE64_RUN long, in order, until it
+/// returns false.
+///
+/// Source text is mostly short identifiers between punctuation, so the
+/// search works on 64 bytes at a time: a bit mask of which bytes are base64
+/// (computed side by side, the compiler vectorises it), then mask shifts
+/// that mark every position starting MIN_BASE64_RUN base64 bytes in a row.
+/// A chunk without one, and without a run carried into it, is passed over
+/// whole.
+fn base64_stretches(input: &[u8], mut each: impl FnMut(usize, usize) -> bool) {
+    const CHUNK: usize = 64;
+    let mask_at = |at: usize| -> u64 {
+        if let Some(chunk) = input.get(at..at + CHUNK) {
+            return base64_mask(chunk.try_into().expect("CHUNK bytes"));
+        }
+        // The last, short chunk, padded with bytes that are not base64.
+        let mut chunk = [0u8; CHUNK];
+        let bytes = input.get(at..).unwrap_or_default();
+        chunk[..bytes.len()].copy_from_slice(bytes);
+        base64_mask(&chunk)
+    };
+    // A run that started in an earlier chunk and has not ended yet.
+    let mut open: Option<usize> = None;
+    let mut next = mask_at(0);
+    let mut at = 0;
+    while at < input.len() {
+        let mask = next;
+        next = mask_at(at + CHUNK);
+        // Bit i: the MIN_BASE64_RUN bytes from at + i are all base64 (the
+        // next chunk's mask supplies those past this chunk).
+        let window = u128::from(mask) | (u128::from(next) << CHUNK);
+        let starts = run_starts(window) as u64;
+        // Bits below `from` are settled: inside or before a reported run.
+        let mut from = 0;
+        if let Some(start) = open {
+            let ones = mask.trailing_ones() as usize;
+            if ones == CHUNK {
+                at += CHUNK;
+                continue;
+            }
+            open = None;
+            if !each(start, at + ones) {
+                return;
+            }
+            from = ones + 1;
+        }
+        loop {
+            let pending = if from < CHUNK { starts >> from } else { 0 };
+            if pending == 0 {
+                break;
+            }
+            let begin = from + pending.trailing_zeros() as usize;
+            let run = (!mask) >> begin;
+            if run == 0 {
+                open = Some(at + begin);
+                break;
+            }
+            let end = begin + run.trailing_zeros() as usize;
+            if !each(at + begin, at + end) {
+                return;
+            }
+            from = end + 1;
+        }
+        at += CHUNK;
+    }
+    if let Some(start) = open {
+        each(start, input.len());
+    }
+}
+
+/// Bit i set where bits i..i+MIN_BASE64_RUN of `mask` are all set.
+fn run_starts(mask: u128) -> u128 {
+    const _: () = assert!(MIN_BASE64_RUN == 20, "the shifts below make 20");
+    let two = mask & (mask >> 1);
+    let four = two & (two >> 2);
+    let eight = four & (four >> 4);
+    let sixteen = eight & (eight >> 8);
+    sixteen & (four >> 16)
+}
+
+/// Bit i set where `chunk[i]` is a base64 character of either alphabet.
+fn base64_mask(chunk: &[u8; 64]) -> u64 {
+    // Written as a plain map so the compiler compares 16 bytes at a time.
+    let flags: [u8; 64] = chunk.map(|b| {
+        let letter = (b | 0x20).is_ascii_lowercase();
+        u8::from(letter | b.is_ascii_digit() | matches!(b, b'+' | b'/' | b'-' | b'_'))
+    });
+    let mut mask = 0;
+    for (i, eight) in flags.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
+        // Bytes of 0 or 1: the multiply gathers byte k's bit into bit 56 + k.
+        mask |= (word.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
+    }
+    mask
 }
 
 /// Runs of URL characters holding at least one `%XX` escape of a byte that
@@ -317,6 +389,40 @@ fn percent_runs(input: &[u8], runs: &mut Vec<DecodedRun>) {
             });
         }
     }
+}
+
+/// Whether the first 16 characters of a hex run decode to printable bytes.
+fn hex_head_is_text(run: &[u8]) -> bool {
+    run[..16]
+        .chunks_exact(2)
+        .all(|pair| is_printable(&((hex_value(pair[0]) << 4) | hex_value(pair[1]))))
+}
+
+/// Whether the first 16 characters of a base64 run (12 bytes) decode to
+/// printable bytes. Either alphabet's characters are accepted here; the
+/// full decode that follows holds a run to one alphabet.
+fn base64_head_is_text(run: &[u8]) -> bool {
+    let mut bits = 0u32;
+    let mut pending = 0;
+    for &c in &run[..16] {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return false,
+        };
+        bits = (bits << 6) | u32::from(value);
+        pending += 6;
+        if pending >= 8 {
+            pending -= 8;
+            if !is_printable(&((bits >> pending) as u8)) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 fn decode_hex(text: &[u8]) -> Vec<u8> {
@@ -407,7 +513,71 @@ mod tests {
         assert!(String::from_utf8_lossy(&runs[0].bytes).contains("tok_Zq3nR8vT+1xY6wB0m"));
     }
 
+    /// Maximal stretches of base64 characters at least MIN_BASE64_RUN long,
+    /// byte by byte: the reference for `base64_stretches`.
+    fn naive_stretches(input: &[u8]) -> Vec<(usize, usize)> {
+        let is_base64 = |b: &u8| CLASSES[*b as usize] & BASE64 != 0;
+        let mut found = Vec::new();
+        let mut at = 0;
+        while at < input.len() {
+            let len = input[at..].iter().take_while(|b| is_base64(b)).count();
+            if len >= MIN_BASE64_RUN {
+                found.push((at, at + len));
+            }
+            at += len.max(1);
+        }
+        found
+    }
+
+    fn stretches(input: &[u8]) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        base64_stretches(input, |start, end| {
+            found.push((start, end));
+            true
+        });
+        found
+    }
+
+    #[test]
+    fn stretches_across_chunk_ends_and_at_the_input_end() {
+        for len in [19, 20, 21, 63, 64, 65, 127, 128, 129, 200] {
+            for offset in [0, 1, 30, 44, 45, 63, 64, 100] {
+                let mut input = vec![b' '; offset];
+                input.extend(std::iter::repeat_n(b'A', len));
+                for tail in [0, 1, 70] {
+                    let mut input = input.clone();
+                    input.extend(std::iter::repeat_n(b'.', tail));
+                    assert_eq!(
+                        stretches(&input),
+                        naive_stretches(&input),
+                        "{len} {offset} {tail}"
+                    );
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
+        /// The allocation-free head checks agree with decoding the head.
+        #[test]
+        fn head_checks_agree_with_decoding(head in "[A-Za-z0-9+/]{16}|[A-Za-z0-9_-]{16}|[0-9a-f]{16}") {
+            let decoded = decode_base64_any(head.as_bytes()).expect("valid base64");
+            proptest::prop_assert_eq!(base64_head_is_text(head.as_bytes()), decoded.iter().all(is_printable));
+            if head.bytes().all(|b| b.is_ascii_hexdigit()) {
+                let bytes = decode_hex(head.as_bytes());
+                proptest::prop_assert_eq!(hex_head_is_text(head.as_bytes()), bytes.iter().all(is_printable));
+            }
+        }
+
+        /// Stretches of random lengths among other bytes, found exactly.
+        #[test]
+        fn stretches_equal_byte_by_byte(
+            pieces in proptest::collection::vec(("[A-Za-z0-9+/_-]{0,90}", "[ .=\n\u{e9}]{1,3}"), 0..20)
+        ) {
+            let input: String = pieces.iter().map(|(run, gap)| format!("{run}{gap}")).collect();
+            proptest::prop_assert_eq!(stretches(input.as_bytes()), naive_stretches(input.as_bytes()));
+        }
+
         /// Every base64 run of printable text is found wherever it sits:
         /// the probe-and-skip search must not jump over a run's start.
         #[test]
