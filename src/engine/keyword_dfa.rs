@@ -135,6 +135,12 @@ impl KeywordDfa {
             ranges.push((begin, output_patterns.len() as u32));
         }
 
+        // Padded to a power of two, so a search step masks its index instead
+        // of checking its bounds (the mask changes no real index). About 8%
+        // faster on git/git sources in alternating runs, for up to the
+        // table's size again in memory, once per scan (the table is shared
+        // by every thread).
+        table.resize(table.len().next_power_of_two(), 0);
         KeywordDfa {
             classes,
             table,
@@ -170,6 +176,7 @@ impl KeywordDfa {
             states[k] = self.advance(0, &haystack[warm_from..starts[k]]);
         }
         let table = &self.table[..];
+        let index_mask = table.len() - 1;
         let classes = &self.classes;
         let lanes: [&[u8]; STREAMS] =
             std::array::from_fn(|k| &haystack[starts[k]..starts[k] + segment]);
@@ -179,10 +186,10 @@ impl KeywordDfa {
         // lanes, and fewer registers held, which this loop is short of.
         let bytes = h0.iter().zip(h1).zip(h2).zip(h3);
         for (i, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
-            s0 = table[s0 as usize + classes[b0 as usize] as usize];
-            s1 = table[s1 as usize + classes[b1 as usize] as usize];
-            s2 = table[s2 as usize + classes[b2 as usize] as usize];
-            s3 = table[s3 as usize + classes[b3 as usize] as usize];
+            s0 = table[(s0 as usize + classes[b0 as usize] as usize) & index_mask];
+            s1 = table[(s1 as usize + classes[b1 as usize] as usize) & index_mask];
+            s2 = table[(s2 as usize + classes[b2 as usize] as usize) & index_mask];
+            s3 = table[(s3 as usize + classes[b3 as usize] as usize) & index_mask];
             // One predictable branch for all four in the common case.
             if s0.max(s1).max(s2.max(s3)) >= self.first_match {
                 for (k, state) in [s0, s1, s2, s3].into_iter().enumerate() {
@@ -200,7 +207,8 @@ impl KeywordDfa {
     /// The state after `byte` from `state`.
     #[inline]
     fn next(&self, state: u32, byte: u8) -> u32 {
-        self.table[state as usize + self.classes[byte as usize] as usize]
+        let index = state as usize + self.classes[byte as usize] as usize;
+        self.table[index & (self.table.len() - 1)]
     }
 
     /// Runs the automaton over `bytes` from `state` without reporting.
