@@ -216,16 +216,16 @@ pub(super) fn encoded_runs(input: &[u8]) -> (Vec<DecodedRun>, bool) {
     let mut runs = Vec::new();
     let mut budget = MAX_DECODED_PER_BLOB;
     base64_stretches(input, |start, run_end| {
+        let length = run_end - start;
+        if length > MAX_RUN {
+            return true;
+        }
         let all_hex = input[start..run_end]
             .iter()
             .all(|&b| CLASSES[b as usize] & HEX != 0);
         let mut end = run_end;
         while end < input.len() && end - run_end < 2 && input[end] == b'=' {
             end += 1;
-        }
-        let length = run_end - start;
-        if length > MAX_RUN {
-            return true;
         }
         let run = &input[start..run_end];
         // Most runs are identifiers, hashes or binary data; the first 16
@@ -567,6 +567,17 @@ mod tests {
                 let bytes = decode_hex(head.as_bytes());
                 proptest::prop_assert_eq!(hex_head_is_text(head.as_bytes()), bytes.iter().all(is_printable));
             }
+        }
+
+        /// Text encoded either way passes the head checks.
+        #[test]
+        fn encoded_text_passes_the_head_checks(text in "[ -~]{12}") {
+            use base64::engine::general_purpose::{STANDARD, URL_SAFE};
+            for encoded in [STANDARD.encode(&text), URL_SAFE.encode(&text)] {
+                proptest::prop_assert!(base64_head_is_text(encoded.as_bytes()), "{}", encoded);
+            }
+            let hex: String = text.bytes().map(|b| format!("{b:02x}")).collect();
+            proptest::prop_assert!(hex_head_is_text(hex.as_bytes()), "{}", hex);
         }
 
         /// Stretches of random lengths among other bytes, found exactly.

@@ -285,9 +285,9 @@ pub fn scan_history(
 const COMMIT_BATCH: usize = 8192;
 
 /// Walks the commits reachable from `tips` and not from `hidden`, newest
-/// first, and hands them to `send` in batches (until it returns false). A missing or corrupt commit ends
-/// the walk there: what was reached so far is still scanned, and the cut
-/// is said.
+/// first, and hands them to `send` in batches until it returns false. A
+/// missing or corrupt commit ends the walk there: what was reached so far
+/// is still scanned, and the cut is said.
 fn walk_commits(
     repo: &gix::ThreadSafeRepository,
     tips: Vec<ObjectId>,
