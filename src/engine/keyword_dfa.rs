@@ -7,10 +7,11 @@
 //! instruction count, caps it near 350 MB/s. Here the input is cut into
 //! [`STREAMS`] segments walked in lockstep, so the CPU keeps several loads
 //! in flight; the table is dense and premultiplied, so a step is one add
-//! and one load; and match states are numbered last, so "did anything end
-//! here" is one comparison. Building it over ~660 keywords takes 2-3 ms, a
-//! quarter of the crate's DFA, so every scan, a pre-commit scan of a few
-//! files included, uses it from the first byte.
+//! and one load; and match states are numbered last, from a power of two,
+//! so "did any stream reach a match" is one OR and one comparison. Building
+//! it over ~660 keywords takes 2-3 ms, a quarter of the crate's DFA, so
+//! every scan, a pre-commit scan of a few files included, uses it from the
+//! first byte.
 
 /// Segments walked together: of one to eight, four was the best or tied
 /// on git/git sources; beyond it the loop runs short of registers.
@@ -25,11 +26,15 @@ pub struct KeywordDfa {
     /// form's class, and bytes no keyword contains share class 0.
     classes: [u8; 256],
     /// `table[state + class]` is the next state. State ids are
-    /// premultiplied by the class count, so no multiply in the search loop.
+    /// premultiplied by the row length, so no multiply in the search loop.
+    /// Every entry is the start of a row, and every class is below the row
+    /// length: the search loop relies on both (checked when built).
     table: Vec<u32>,
-    /// States at or above this id end at least one keyword.
+    /// States at or above this id end at least one keyword; those below do
+    /// not. A power of two, so no state below it has its bit or higher.
     first_match: u32,
-    /// Number of classes, the row length of `table`.
+    /// The row length of `table`: the class count rounded up to a power of
+    /// two.
     stride: u32,
     /// For match state `first_match + i * stride`, `outputs[i]` is its
     /// range in `output_patterns`.
@@ -51,7 +56,9 @@ impl KeywordDfa {
     pub fn new(patterns: &[Vec<u8>]) -> KeywordDfa {
         assert!(patterns.iter().all(|p| !p.is_empty()), "empty keyword");
         let classes = byte_classes(patterns);
-        let stride = classes.iter().map(|&c| c as usize).max().unwrap_or(0) + 1;
+        let class_count = classes.iter().map(|&c| c as usize).max().unwrap_or(0) + 1;
+        // A power of two, so the padded first match id below is one too.
+        let stride = class_count.next_power_of_two();
 
         // The trie, in a dense table whose missing edges are NO_EDGE.
         // Reserved up front: growing by doubling would copy and page-fault
@@ -110,22 +117,41 @@ impl KeywordDfa {
         }
 
         // Renumber: states without output first (the root stays 0), then
-        // match states, and premultiply by the stride. Rows move in place,
-        // following the permutation's cycles, so the table is not copied.
-        let mut new_order: Vec<usize> = (0..states).filter(|&s| outputs[s].is_empty()).collect();
-        let first_match = new_order.len();
-        new_order.extend((0..states).filter(|&s| !outputs[s].is_empty()));
-        let mut position = vec![0usize; states];
-        for (new, &old) in new_order.iter().enumerate() {
+        // unused rows up to a power of two, then match states, and
+        // premultiply by the stride. The padding makes the first match id
+        // a power of two, so "is any of these states a match" is whether
+        // their OR reaches it; its rows cost memory (up to the table's size
+        // again) but are never read. Rows move in place, following the
+        // permutation's cycles, so the table is not copied.
+        let no_output: Vec<usize> = (0..states).filter(|&s| outputs[s].is_empty()).collect();
+        let with_output: Vec<usize> = (0..states).filter(|&s| !outputs[s].is_empty()).collect();
+        let first_match = no_output.len().next_power_of_two();
+        let rows = first_match + with_output.len();
+        // Old row ids: the states, then the padding rows (ids from
+        // `states`), which fill the gap before the first match.
+        let mut position = vec![0usize; rows];
+        for (new, &old) in no_output.iter().enumerate() {
             position[old] = new;
         }
+        for (new, old) in (no_output.len()..first_match).zip(states..) {
+            position[old] = new;
+        }
+        for (offset, &old) in with_output.iter().enumerate() {
+            position[old] = first_match + offset;
+        }
+        // Every entry names a state (no edge is missing any more), so after
+        // this every entry starts a row of the final table: the unchecked
+        // search loop relies on it.
         for entry in table.iter_mut() {
             *entry = (position[*entry as usize] * stride) as u32;
         }
+        assert!(position.iter().all(|&new| new < rows));
+        // Padding rows are all zeros: edges to the root, never taken.
+        table.resize(rows * stride, 0);
         permute_rows(&mut table, stride, &position);
-        let mut ranges = Vec::with_capacity(states - first_match);
+        let mut ranges = Vec::with_capacity(with_output.len());
         let mut output_patterns = Vec::new();
-        for &old in &new_order[first_match..] {
+        for &old in &with_output {
             let begin = output_patterns.len() as u32;
             output_patterns.extend(
                 outputs[old]
@@ -135,12 +161,11 @@ impl KeywordDfa {
             ranges.push((begin, output_patterns.len() as u32));
         }
 
-        // Padded to a power of two, so a search step masks its index instead
-        // of checking its bounds (the mask changes no real index). About 8%
-        // faster on git/git sources in alternating runs, for up to the
-        // table's size again in memory, once per scan (the table is shared
-        // by every thread).
-        table.resize(table.len().next_power_of_two(), 0);
+        // A class indexes within a row: the search loop relies on it too.
+        assert!(class_count <= stride);
+        debug_assert!(table.iter().all(|&entry| {
+            (entry as usize).is_multiple_of(stride) && entry as usize + stride <= table.len()
+        }));
         KeywordDfa {
             classes,
             table,
@@ -160,6 +185,14 @@ impl KeywordDfa {
     /// Calls `found(pattern, start, end)` for every occurrence of every
     /// pattern in `haystack`, overlapping ones included, in no fixed order.
     pub fn for_each_match(&self, haystack: &[u8], mut found: impl FnMut(u32, usize, usize)) {
+        self.search(haystack, &mut found);
+    }
+
+    /// `for_each_match` compiled once, not into every caller: in
+    /// alternating runs of the engine bench the inlined form was slower,
+    /// and matches are rare enough that calling `found` indirectly is free.
+    #[inline(never)]
+    fn search(&self, haystack: &[u8], mut found: &mut dyn FnMut(u32, usize, usize)) {
         if haystack.len() < INTERLEAVE_FROM {
             self.walk(0, haystack, 0, &mut found);
             return;
@@ -175,40 +208,83 @@ impl KeywordDfa {
             let warm_from = starts[k].saturating_sub(self.max_len.saturating_sub(1));
             states[k] = self.advance(0, &haystack[warm_from..starts[k]]);
         }
-        let table = &self.table[..];
-        let index_mask = table.len() - 1;
-        let classes = &self.classes;
-        let lanes: [&[u8]; STREAMS] =
-            std::array::from_fn(|k| &haystack[starts[k]..starts[k] + segment]);
-        let [mut s0, mut s1, mut s2, mut s3] = states;
-        let [h0, h1, h2, h3] = lanes;
-        // Zipped iterators rather than indexing: no bounds checks on the
-        // lanes, and fewer registers held, which this loop is short of.
-        let bytes = h0.iter().zip(h1).zip(h2).zip(h3);
-        for (i, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
-            s0 = table[(s0 as usize + classes[b0 as usize] as usize) & index_mask];
-            s1 = table[(s1 as usize + classes[b1 as usize] as usize) & index_mask];
-            s2 = table[(s2 as usize + classes[b2 as usize] as usize) & index_mask];
-            s3 = table[(s3 as usize + classes[b3 as usize] as usize) & index_mask];
-            // One predictable branch for all four in the common case.
-            if s0.max(s1).max(s2.max(s3)) >= self.first_match {
-                for (k, state) in [s0, s1, s2, s3].into_iter().enumerate() {
+        let mut at = 0;
+        while at < segment {
+            at = self.run_streams(haystack, segment, at, &mut states);
+            if at < segment {
+                // Stopped just after byte `at` of the lanes: a match ended.
+                for (k, &state) in states.iter().enumerate() {
                     if state >= self.first_match {
-                        self.report(state, starts[k] + i + 1, &mut found);
+                        self.report(state, starts[k] + at + 1, &mut found);
                     }
                 }
+                at += 1;
             }
         }
         // The last segment also owns the bytes the division left over.
         let tail = STREAMS * segment;
-        self.walk(s3, &haystack[tail..], tail, &mut found);
+        self.walk(states[STREAMS - 1], &haystack[tail..], tail, &mut found);
+    }
+
+    /// Steps the streams (lane k is `haystack[k * segment..][..segment]`,
+    /// in state `states[k]`, a state of this automaton) over byte `at` of
+    /// every lane, then the next, until a stream enters a match state, and
+    /// returns the byte that took it there, or `segment` if none did.
+    ///
+    /// The hot loop of every scan, kept apart from the reporting so that it
+    /// has the registers to itself: it holds ten values, and inlined into
+    /// the engine's scan it kept its lane pointers and its counter on the
+    /// stack, reloading them every step.
+    #[inline(never)]
+    fn run_streams(
+        &self,
+        haystack: &[u8],
+        segment: usize,
+        mut at: usize,
+        states: &mut [u32; STREAMS],
+    ) -> usize {
+        assert!(STREAMS * segment <= haystack.len());
+        // As `usize`, which spares a widening per step.
+        let [mut s0, mut s1, mut s2, mut s3] = states.map(|state| state as usize);
+        let table = self.table.as_ptr();
+        let classes = self.classes.as_ptr();
+        let lanes = haystack.as_ptr();
+        let first_match = self.first_match as usize;
+        while at < segment {
+            // SAFETY: byte `at` of lane k is `haystack[k * segment + at]`,
+            // in bounds as `at < segment` and `STREAMS * segment <= len`
+            // (asserted above). A state is an entry of `table` (or 0), so
+            // the start of a row inside `table`, and a class is below the
+            // row length: `new` makes sure of both. Checked indexing cost an
+            // eighth of the throughput here (the checks, and the registers
+            // they hold).
+            unsafe {
+                let byte = lanes.add(at);
+                let b0 = *byte;
+                let b1 = *byte.add(segment);
+                let b2 = *byte.add(2 * segment);
+                let b3 = *byte.add(3 * segment);
+                s0 = *table.add(s0 + *classes.add(b0 as usize) as usize) as usize;
+                s1 = *table.add(s1 + *classes.add(b1 as usize) as usize) as usize;
+                s2 = *table.add(s2 + *classes.add(b2 as usize) as usize) as usize;
+                s3 = *table.add(s3 + *classes.add(b3 as usize) as usize) as usize;
+            }
+            // One predictable branch for all four in the common case: a
+            // match state has the bit of `first_match` or a higher one, and
+            // no other state has.
+            if (s0 | s1 | s2 | s3) >= first_match {
+                break;
+            }
+            at += 1;
+        }
+        *states = [s0, s1, s2, s3].map(|state| state as u32);
+        at
     }
 
     /// The state after `byte` from `state`.
     #[inline]
     fn next(&self, state: u32, byte: u8) -> u32 {
-        let index = state as usize + self.classes[byte as usize] as usize;
-        self.table[index & (self.table.len() - 1)]
+        self.table[state as usize + self.classes[byte as usize] as usize]
     }
 
     /// Runs the automaton over `bytes` from `state` without reporting.
