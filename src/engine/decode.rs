@@ -538,6 +538,23 @@ mod tests {
         found
     }
 
+    /// `base64_mask` spells out the base64 bytes so the compiler can
+    /// vectorise it; it must agree with `CLASSES` on every byte.
+    #[test]
+    fn base64_mask_agrees_with_the_byte_classes() {
+        for byte in 0..=255u8 {
+            let expected = if CLASSES[byte as usize] & BASE64 != 0 {
+                u64::MAX
+            } else {
+                0
+            };
+            assert_eq!(base64_mask(&[byte; 64]), expected, "byte {byte:#04x}");
+        }
+        let mixed: [u8; 64] = std::array::from_fn(|i| if i % 3 == 0 { b'.' } else { b'Q' });
+        let expected = (0..64).filter(|i| i % 3 != 0).fold(0u64, |m, i| m | 1 << i);
+        assert_eq!(base64_mask(&mixed), expected);
+    }
+
     #[test]
     fn stretches_across_chunk_ends_and_at_the_input_end() {
         for len in [19, 20, 21, 63, 64, 65, 127, 128, 129, 200] {

@@ -192,9 +192,9 @@ impl KeywordDfa {
     /// alternating runs of the engine bench the inlined form was slower,
     /// and matches are rare enough that calling `found` indirectly is free.
     #[inline(never)]
-    fn search(&self, haystack: &[u8], mut found: &mut dyn FnMut(u32, usize, usize)) {
+    fn search(&self, haystack: &[u8], found: &mut dyn FnMut(u32, usize, usize)) {
         if haystack.len() < INTERLEAVE_FROM {
-            self.walk(0, haystack, 0, &mut found);
+            self.walk(0, haystack, 0, found);
             return;
         }
         // Stream k owns the matches that end inside its segment. It starts
@@ -218,7 +218,7 @@ impl KeywordDfa {
                 // Byte `at` of some lane ended a match.
                 for (k, &state) in states.iter().enumerate() {
                     if state >= self.first_match {
-                        self.report(state, starts[k] + at + 1, &mut found);
+                        self.report(state, starts[k] + at + 1, found);
                     }
                 }
                 at += 1;
@@ -226,7 +226,7 @@ impl KeywordDfa {
         }
         // The last segment also owns the bytes the division left over.
         let tail = STREAMS * segment;
-        self.walk(states[STREAMS - 1], &haystack[tail..], tail, &mut found);
+        self.walk(states[STREAMS - 1], &haystack[tail..], tail, found);
     }
 
     /// Steps the streams (lane k is `haystack[k * segment..][..segment]`,
@@ -297,7 +297,7 @@ impl KeywordDfa {
         mut state: u32,
         bytes: &[u8],
         offset: usize,
-        found: &mut impl FnMut(u32, usize, usize),
+        found: &mut dyn FnMut(u32, usize, usize),
     ) -> u32 {
         for (i, &byte) in bytes.iter().enumerate() {
             state = self.next(state, byte);
@@ -309,7 +309,7 @@ impl KeywordDfa {
     }
 
     #[inline]
-    fn report(&self, state: u32, end: usize, found: &mut impl FnMut(u32, usize, usize)) {
+    fn report(&self, state: u32, end: usize, found: &mut dyn FnMut(u32, usize, usize)) {
         let index = ((state - self.first_match) / self.stride) as usize;
         let (begin, finish) = self.outputs[index];
         for &(pattern, len) in &self.output_patterns[begin as usize..finish as usize] {
