@@ -3,6 +3,7 @@
 //! depth and a bounded cost. A detection inside decoded text is reported at
 //! the encoded run's place in the original, with the chain of encodings.
 
+use super::base64_mask;
 use super::checksum::decode_base64_any;
 use super::finding::Detection;
 use super::location::LineIndex;
@@ -267,24 +268,48 @@ pub(super) fn encoded_runs(input: &[u8]) -> (Vec<DecodedRun>, bool) {
 /// Calls `each(start, end)` for every maximal stretch of base64 characters
 /// (either alphabet) at least MIN_BASE64_RUN long, in order, until it
 /// returns false.
+fn base64_stretches(input: &[u8], each: impl FnMut(usize, usize) -> bool) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { base64_stretches_avx2(input, each) };
+    }
+    stretches_by(input, each, base64_mask::portable)
+}
+
+/// [`stretches_by`] compiled for AVX2, so that the mask, and `each`, are
+/// inlined into its loop.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn base64_stretches_avx2(input: &[u8], each: impl FnMut(usize, usize) -> bool) {
+    // The closure inherits this function's AVX2, so it may call `avx2`.
+    stretches_by(input, each, |chunk| base64_mask::avx2(chunk))
+}
+
+/// [`base64_stretches`] with `mask` telling which bytes of a 64-byte chunk
+/// are base64.
 ///
 /// Source text is mostly short identifiers between punctuation, so the
-/// search works on 64 bytes at a time: a bit mask of which bytes are base64
-/// (computed side by side, the compiler vectorises it), then mask shifts
-/// that mark every position starting MIN_BASE64_RUN base64 bytes in a row.
-/// A chunk without one, and without a run carried into it, is passed over
-/// whole.
-fn base64_stretches(input: &[u8], mut each: impl FnMut(usize, usize) -> bool) {
+/// search works on 64 bytes at a time: a bit mask of which bytes are base64,
+/// then mask shifts that mark every position starting MIN_BASE64_RUN base64
+/// bytes in a row. A chunk without one, and without a run carried into it,
+/// is passed over whole.
+#[inline(always)]
+fn stretches_by(
+    input: &[u8],
+    mut each: impl FnMut(usize, usize) -> bool,
+    mask: impl Fn(&[u8; 64]) -> u64,
+) {
     const CHUNK: usize = 64;
     let mask_at = |at: usize| -> u64 {
         if let Some(chunk) = input.get(at..at + CHUNK) {
-            return base64_mask(chunk.try_into().expect("CHUNK bytes"));
+            return mask(chunk.try_into().expect("CHUNK bytes"));
         }
         // The last, short chunk, padded with bytes that are not base64.
         let mut chunk = [0u8; CHUNK];
         let bytes = input.get(at..).unwrap_or_default();
         chunk[..bytes.len()].copy_from_slice(bytes);
-        base64_mask(&chunk)
+        mask(&chunk)
     };
     // A run that started in an earlier chunk and has not ended yet.
     let mut open: Option<usize> = None;
@@ -343,22 +368,6 @@ fn run_starts(mask: u128) -> u128 {
     let eight = four & (four >> 4);
     let sixteen = eight & (eight >> 8);
     sixteen & (four >> 16)
-}
-
-/// Bit i set where `chunk[i]` is a base64 character of either alphabet.
-fn base64_mask(chunk: &[u8; 64]) -> u64 {
-    // Written as a plain map so the compiler compares 16 bytes at a time.
-    let flags: [u8; 64] = chunk.map(|b| {
-        let letter = (b | 0x20).is_ascii_lowercase();
-        u8::from(letter | b.is_ascii_digit() | matches!(b, b'+' | b'/' | b'-' | b'_'))
-    });
-    let mut mask = 0;
-    for (i, eight) in flags.chunks_exact(8).enumerate() {
-        let word = u64::from_le_bytes(eight.try_into().expect("8 bytes"));
-        // Bytes of 0 or 1: the multiply gathers byte k's bit into bit 56 + k.
-        mask |= (word.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * i);
-    }
-    mask
 }
 
 /// Runs of URL characters holding at least one `%XX` escape of a byte that
@@ -538,21 +547,22 @@ mod tests {
         found
     }
 
-    /// `base64_mask` spells out the base64 bytes so the compiler can
-    /// vectorise it; it must agree with `CLASSES` on every byte.
+    /// Every form of the base64 mask agrees with `CLASSES` on every byte.
     #[test]
     fn base64_mask_agrees_with_the_byte_classes() {
-        for byte in 0..=255u8 {
-            let expected = if CLASSES[byte as usize] & BASE64 != 0 {
-                u64::MAX
-            } else {
-                0
-            };
-            assert_eq!(base64_mask(&[byte; 64]), expected, "byte {byte:#04x}");
+        for mask in base64_mask::forms() {
+            for byte in 0..=255u8 {
+                let expected = if CLASSES[byte as usize] & BASE64 != 0 {
+                    u64::MAX
+                } else {
+                    0
+                };
+                assert_eq!(mask(&[byte; 64]), expected, "byte {byte:#04x}");
+            }
+            let mixed: [u8; 64] = std::array::from_fn(|i| if i % 3 == 0 { b'.' } else { b'Q' });
+            let expected = (0..64).filter(|i| i % 3 != 0).fold(0u64, |m, i| m | 1 << i);
+            assert_eq!(mask(&mixed), expected);
         }
-        let mixed: [u8; 64] = std::array::from_fn(|i| if i % 3 == 0 { b'.' } else { b'Q' });
-        let expected = (0..64).filter(|i| i % 3 != 0).fold(0u64, |m, i| m | 1 << i);
-        assert_eq!(base64_mask(&mixed), expected);
     }
 
     #[test]

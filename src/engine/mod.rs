@@ -8,6 +8,7 @@
 //! `leakhound:allow` markers) on each candidate. Rules without a regex
 //! report files by path alone (`Engine::file_detections`).
 
+mod base64_mask;
 pub mod checksum;
 pub mod companion;
 pub mod decode;
