@@ -251,7 +251,7 @@ impl KeywordDfa {
         at: usize,
         states: &mut [u32; STREAMS],
     ) -> usize {
-        assert!(STREAMS * segment <= haystack.len());
+        assert!(at <= segment && STREAMS * segment <= haystack.len());
         // As `usize`, which spares a widening per step.
         let [mut s0, mut s1, mut s2, mut s3, mut s4] = states.map(|state| state as usize);
         let table = self.table.as_ptr();
@@ -263,16 +263,16 @@ impl KeywordDfa {
         // value the loop holds stays in a register.
         let lanes = haystack.as_ptr();
         let three = 3 * segment;
-        // SAFETY: `at <= segment` and `segment <= haystack.len()`.
+        // SAFETY: `at <= segment <= haystack.len()` (asserted above).
         let (mut byte, end) = unsafe { (lanes.add(at), lanes.add(segment)) };
         while byte < end {
             // SAFETY: `byte` is in lane 0, before `end`, so the bytes one
             // to four times `segment` further on are in lanes 1 to 4, in
-            // bounds as `STREAMS * segment <= len` (asserted above). A state is an entry of `table` (or 0), so the start
-            // of a row inside `table`, and a class is below the row
-            // length: `new` makes sure of both. Checked indexing cost an
-            // eighth of the throughput here (the checks, and the registers
-            // they hold).
+            // bounds as `STREAMS * segment <= len` (asserted above). A
+            // state is an entry of `table` (or 0), so the start of a row
+            // inside `table`, and a class is below the row length: `new`
+            // makes sure of both. Checked indexing cost an eighth of the
+            // throughput here (the checks, and the registers they hold).
             unsafe {
                 let b0 = *byte;
                 let b1 = *byte.add(segment);
