@@ -449,11 +449,12 @@ mod tests {
     fn matches_across_stream_boundaries_are_found_once() {
         let words = patterns(&["password", "aws_secret_access_key", "x", "-----begin"]);
         let dfa = KeywordDfa::new(&words);
-        // Long enough to interleave; keywords at every offset straddle the
-        // segment cuts somewhere.
+        // Long enough to interleave; as the length grows by one byte at a
+        // time the segment cuts move, so keywords straddle them at every
+        // offset.
         let mut text = Vec::new();
         let mut i = 0u32;
-        while text.len() < 5 * INTERLEAVE_FROM + 7 {
+        while text.len() < 8 * 1024 + 48 {
             text.extend_from_slice(b"lorem ");
             text.extend(std::iter::repeat_n(b'.', (i % 23) as usize));
             text.extend_from_slice(if i.is_multiple_of(2) {
@@ -463,7 +464,10 @@ mod tests {
             });
             i += 1;
         }
-        assert_eq!(dfa_matches(&dfa, &text), naive(&words, &text));
+        for len in 8 * 1024..8 * 1024 + 48 {
+            let text = &text[..len];
+            assert_eq!(dfa_matches(&dfa, text), naive(&words, text), "{len} bytes");
+        }
     }
 
     /// A keyword longer than a segment would be: the streams' warm-ups
